@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Runs every Herald test: formatting, unit and integration tests (cargo),
+# then the Playwright end-to-end suite in a real Chromium.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$HOME/.cargo/bin:$PATH"
+
+./scripts/setup.sh
+
+echo "==> rustfmt"
+cargo fmt --all --check
+
+echo "==> unit and integration tests"
+cargo test --features ssr --no-fail-fast
+
+echo "==> build (server + WASM)"
+cargo leptos build
+
+echo "==> end-to-end tests (Playwright, Chromium)"
+target_dir="${CARGO_TARGET_DIR:-$PWD/target}"
+cd end2end
+HERALD_BIN="$target_dir/debug/herald" LEPTOS_SITE_ROOT="$PWD/../target/site" npx playwright test

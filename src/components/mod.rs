@@ -1,0 +1,9 @@
+//! Building blocks shared by the pages.
+pub mod channel_form;
+pub mod form;
+pub mod settings_layout;
+pub mod time;
+
+pub use form::{action_error, FieldError, FormAlert};
+pub use settings_layout::{use_project_name, SettingsLayout, SettingsTab};
+pub use time::format_time;

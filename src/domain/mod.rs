@@ -1,0 +1,5 @@
+//! Pure domain logic shared by server and browser: no I/O here.
+pub mod events;
+pub mod validation;
+
+pub use events::{EventGroup, EventType};

@@ -1,0 +1,145 @@
+use crate::api::channels::{get_channel, take_new_secret, DeleteChannel, UpdateChannel};
+use crate::api::projects::{channels_path, routings_path};
+use crate::api::AppError;
+use crate::components::channel_form::{ChannelDefaults, ChannelFields, SecretReveal};
+use crate::components::{action_error, format_time, use_project_name, FormAlert, SettingsLayout, SettingsTab};
+use crate::pages::channels::{kind_label, ConfirmDeletePanel, StatusBadge};
+use crate::pages::not_found::Missing;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+#[component]
+pub fn ChannelEditPage() -> impl IntoView {
+    let project = use_project_name();
+    let params = use_params_map();
+    let query = use_query_map();
+    let id = Signal::derive(move || params.with(|p| p.get("id").unwrap_or_default()));
+    let update = ServerAction::<UpdateChannel>::new();
+    let delete = ServerAction::<DeleteChannel>::new();
+    let update_error = action_error(update);
+    let delete_error = action_error(delete);
+    let channel = Resource::new(
+        move || (project.get(), id.get(), update.version().get()),
+        |(project, id, _)| get_channel(project, id),
+    );
+    // A browser without JavaScript lands here after creating the channel.
+    let created_token = Signal::derive(move || query.with(|q| q.get("created")));
+    let new_secret = Resource::new(
+        move || (project.get(), id.get(), created_token.get()),
+        |(project, id, token)| async move {
+            match token {
+                Some(token) => take_new_secret(project, id, token).await.ok().flatten(),
+                None => None,
+            }
+        },
+    );
+    let saved = Signal::derive(move || query.with(|q| q.get("saved").is_some()));
+
+    view! {
+        <SettingsLayout tab=SettingsTab::Channels>
+            <Transition fallback=|| view! { <p class="muted">"Loading channel…"</p> }>
+                {move || {
+                    channel
+                        .get()
+                        .map(|result| match result {
+                            Err(AppError::NotFound(what)) => view! { <Missing what/> }.into_any(),
+                            Err(e) => view! { <div class="alert alert-error">{e.to_string()}</div> }.into_any(),
+                            Ok(c) => {
+                                let defaults = ChannelDefaults {
+                                    name: c.name.clone(),
+                                    url: c.url_masked.clone(),
+                                    header_names: c.header_names.clone(),
+                                    enabled: c.enabled,
+                                    editing: true,
+                                };
+                                let title = format!("{} · {}", c.name, project.get_untracked());
+                                let update_id = c.id.clone();
+                                let delete_id = c.id.clone();
+                                view! {
+                                    <Title text=title/>
+                                    <p class="back-link">
+                                        <a href=channels_path(&project.get_untracked())>"← All channels"</a>
+                                    </p>
+                                    <div class="section-header">
+                                        <div>
+                                            <h2>{c.name.clone()}</h2>
+                                            <p class="muted">
+                                                <span class="pill">{kind_label(&c.kind)}</span>
+                                                " · created " {format_time(c.created_at)} " · "
+                                                {format!("{} routing{}", c.routing_count, if c.routing_count == 1 { "" } else { "s" })}
+                                            </p>
+                                        </div>
+                                        <StatusBadge enabled=c.enabled reason=c.disabled_reason.clone()/>
+                                    </div>
+                                    <Transition>
+                                        {move || {
+                                            new_secret
+                                                .get()
+                                                .flatten()
+                                                .map(|secret| {
+                                                    view! {
+                                                        <div class="alert alert-ok" role="status">"Channel created."</div>
+                                                        <SecretReveal secret/>
+                                                    }
+                                                })
+                                        }}
+                                    </Transition>
+                                    {move || {
+                                        (saved.get() && update_error.get().is_none())
+                                            .then(|| view! { <div class="alert alert-ok" role="status">"Changes saved."</div> })
+                                    }}
+                                    <FormAlert error=update_error/>
+                                    <ActionForm action=update attr:class="form card" attr:novalidate=true>
+                                        <input type="hidden" name="project" value=project.get_untracked()/>
+                                        <input type="hidden" name="id" value=update_id.clone()/>
+                                        <ChannelFields defaults=defaults.clone() error=update_error/>
+                                        <div class="button-row">
+                                            <button type="submit" class="button primary" disabled=move || update.pending().get()>
+                                                "Save changes"
+                                            </button>
+                                            <a class="button" href=channels_path(&project.get_untracked())>"Cancel"</a>
+                                        </div>
+                                    </ActionForm>
+                                    <section class="card">
+                                        <h3>"Signing secret"</h3>
+                                        <p class="muted">
+                                            "Every message carries " <code>"webhook-id"</code> ", " <code>"webhook-timestamp"</code>
+                                            " and " <code>"webhook-signature"</code>
+                                            " headers (Standard Webhooks). The secret was shown once when the channel was created."
+                                        </p>
+                                        <p class="mono secret-masked">"whsec_••••••••••••••••••••••••"</p>
+                                    </section>
+                                    <section class="card danger-zone">
+                                        <h3>"Delete this channel"</h3>
+                                        <p class="muted">
+                                            {if c.routing_count > 0 {
+                                                format!(
+                                                    "{} routing{} use this channel; you will be asked to confirm deleting {} too.",
+                                                    c.routing_count,
+                                                    if c.routing_count == 1 { "" } else { "s" },
+                                                    if c.routing_count == 1 { "it" } else { "them" },
+                                                )
+                                            } else {
+                                                "No routings use this channel.".to_string()
+                                            }}
+                                        </p>
+                                        <FormAlert error=delete_error/>
+                                        <ConfirmDeletePanel delete project/>
+                                        <ActionForm action=delete attr:class="inline-form">
+                                            <input type="hidden" name="project" value=project.get_untracked()/>
+                                            <input type="hidden" name="id" value=delete_id.clone()/>
+                                            <button type="submit" class="button danger">"Delete channel"</button>
+                                        </ActionForm>
+                                        " "
+                                        <a class="button" href=routings_path(&project.get_untracked())>"See routings"</a>
+                                    </section>
+                                }
+                                    .into_any()
+                            }
+                        })
+                }}
+            </Transition>
+        </SettingsLayout>
+    }
+}

@@ -1,0 +1,219 @@
+use crate::api::channels::{channel_path, list_channels, ChannelView, DeleteChannel, SetChannelEnabled};
+use crate::api::projects::routings_path;
+use crate::api::AppError;
+use crate::components::{action_error, FormAlert, SettingsLayout, SettingsTab, use_project_name};
+use crate::pages::not_found::Missing;
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+#[component]
+pub fn ChannelsPage() -> impl IntoView {
+    let project = use_project_name();
+    let toggle = ServerAction::<SetChannelEnabled>::new();
+    let delete = ServerAction::<DeleteChannel>::new();
+    let channels = Resource::new(
+        move || (project.get(), toggle.version().get(), delete.version().get()),
+        |(project, _, _)| list_channels(project),
+    );
+    let toggle_error = action_error(toggle);
+    let delete_error = action_error(delete);
+
+    view! {
+        <Title text=move || format!("Channels · {}", project.get())/>
+        <SettingsLayout tab=SettingsTab::Channels>
+            <div class="section-header">
+                <div>
+                    <h2>"Channels"</h2>
+                    <p class="muted">
+                        "A channel is a destination for notifications. Herald POSTs a signed JSON message to its URL."
+                    </p>
+                </div>
+                <a class="button primary" href=move || format!("{}/new", crate::api::projects::channels_path(&project.get()))>
+                    "Create a new channel"
+                </a>
+            </div>
+            <FormAlert error=toggle_error/>
+            <FormAlert error=delete_error/>
+            <ConfirmDeletePanel delete project/>
+            <Transition fallback=|| view! { <p class="muted">"Loading channels…"</p> }>
+                {move || {
+                    channels
+                        .get()
+                        .map(|result| match result {
+                            Err(AppError::NotFound(what)) => view! { <Missing what/> }.into_any(),
+                            Err(e) => view! { <div class="alert alert-error">{e.to_string()}</div> }.into_any(),
+                            Ok(list) if list.is_empty() => view! { <NoChannels project/> }.into_any(),
+                            Ok(list) => view! { <ChannelTable list project toggle delete/> }.into_any(),
+                        })
+                }}
+            </Transition>
+        </SettingsLayout>
+    }
+}
+
+#[component]
+fn NoChannels(project: Signal<String>) -> impl IntoView {
+    view! {
+        <div class="empty-state">
+            <h3>"No channels yet"</h3>
+            <p>
+                "Create a channel for each place that should hear about this project: a webhook receiver, a chat hook, your own service. Then route events to it under Project Notifications."
+            </p>
+            <a class="button primary" href=move || format!("{}/new", crate::api::projects::channels_path(&project.get()))>
+                "Create a new channel"
+            </a>
+        </div>
+    }
+}
+
+#[component]
+fn ChannelTable(
+    list: Vec<ChannelView>,
+    project: Signal<String>,
+    toggle: ServerAction<SetChannelEnabled>,
+    delete: ServerAction<DeleteChannel>,
+) -> impl IntoView {
+    view! {
+        <table class="table">
+            <thead>
+                <tr>
+                    <th scope="col">"Name"</th>
+                    <th scope="col">"Type"</th>
+                    <th scope="col">"URL"</th>
+                    <th scope="col">"Status"</th>
+                    <th scope="col" class="num">"Routings"</th>
+                    <th scope="col" class="actions-col">
+                        <span class="sr-only">"Actions"</span>
+                    </th>
+                </tr>
+            </thead>
+            <tbody>
+                {list
+                    .into_iter()
+                    .map(|c| {
+                        let edit_href = channel_path(&project.get_untracked(), &c.id);
+                        let toggle_label = if c.enabled { "Disable" } else { "Enable" };
+                        let toggle_aria = format!("{toggle_label} channel {}", c.name);
+                        let delete_aria = format!("Delete channel {}", c.name);
+                        let next_enabled = (!c.enabled).to_string();
+                        let toggle_id = c.id.clone();
+                        let delete_id = c.id.clone();
+                        view! {
+                            <tr data-channel=c.name.clone()>
+                                <td>
+                                    <a class="strong" href=edit_href>{c.name.clone()}</a>
+                                    {(!c.header_names.is_empty())
+                                        .then(|| {
+                                            view! {
+                                                <div class="muted small">
+                                                    "Headers: " {c.header_names.join(", ")}
+                                                </div>
+                                            }
+                                        })}
+                                </td>
+                                <td>
+                                    <span class="pill">{kind_label(&c.kind)}</span>
+                                </td>
+                                <td class="mono url-cell" title=c.url_masked.clone()>{c.url_masked.clone()}</td>
+                                <td>
+                                    <StatusBadge enabled=c.enabled reason=c.disabled_reason.clone()/>
+                                </td>
+                                <td class="num">{c.routing_count}</td>
+                                <td class="row-actions">
+                                    <ActionForm action=toggle attr:class="inline-form">
+                                        <input type="hidden" name="project" value=project.get_untracked()/>
+                                        <input type="hidden" name="id" value=toggle_id.clone()/>
+                                        <input type="hidden" name="enabled" value=next_enabled.clone()/>
+                                        <button type="submit" class="button small" aria-label=toggle_aria.clone()>
+                                            {toggle_label}
+                                        </button>
+                                    </ActionForm>
+                                    <ActionForm action=delete attr:class="inline-form">
+                                        <input type="hidden" name="project" value=project.get_untracked()/>
+                                        <input type="hidden" name="id" value=delete_id.clone()/>
+                                        <button type="submit" class="button small danger" aria-label=delete_aria.clone()>
+                                            "Delete"
+                                        </button>
+                                    </ActionForm>
+                                </td>
+                            </tr>
+                        }
+                    })
+                    .collect_view()}
+            </tbody>
+        </table>
+    }
+}
+
+pub fn kind_label(kind: &str) -> &'static str {
+    match kind {
+        "webhook" => "Webhook",
+        _ => "Other",
+    }
+}
+
+#[component]
+pub fn StatusBadge(enabled: bool, reason: Option<String>) -> impl IntoView {
+    match (enabled, reason) {
+        (true, _) => view! { <span class="badge badge-ok">"Enabled"</span> }.into_any(),
+        (false, Some(reason)) => view! {
+            <span class="badge badge-warn">"Disabled automatically"</span>
+            <div class="muted small">{reason}</div>
+        }
+        .into_any(),
+        (false, None) => view! { <span class="badge badge-off">"Disabled"</span> }.into_any(),
+    }
+}
+
+/// Asks before deleting a channel that routings still use, naming them.
+#[component]
+pub fn ConfirmDeletePanel(delete: ServerAction<DeleteChannel>, project: Signal<String>) -> impl IntoView {
+    move || {
+        match delete.value().get() {
+            Some(Err(AppError::ConfirmDelete { channel_id, channel, routings })) => {
+                let count = routings.len();
+                let confirm_label = format!(
+                    "Delete channel and {count} routing{}",
+                    if count == 1 { "" } else { "s" }
+                );
+                let items = routings
+                    .iter()
+                    .map(|r| view! { <li>{r.event_label.clone()} " → " {channel.clone()}</li> })
+                    .collect_view();
+                Some(view! {
+                    <div class="confirm-panel" role="alertdialog" aria-labelledby="confirm-delete-title">
+                        <h3 id="confirm-delete-title">{format!("Delete channel “{channel}”?")}</h3>
+                        <p>
+                            {format!(
+                                "{count} routing{} send{} events to this channel. Deleting the channel deletes {} too:",
+                                if count == 1 { "" } else { "s" },
+                                if count == 1 { "s" } else { "" },
+                                if count == 1 { "it" } else { "them" },
+                            )}
+                        </p>
+                        <ul class="confirm-list">{items}</ul>
+                        <div class="button-row">
+                            <ActionForm action=delete attr:class="inline-form">
+                                <input type="hidden" name="project" value=project.get_untracked()/>
+                                <input type="hidden" name="id" value=channel_id.clone()/>
+                                <input type="hidden" name="confirm" value="yes"/>
+                                <button type="submit" class="button danger">
+                                    {confirm_label.clone()}
+                                </button>
+                            </ActionForm>
+                            <a class="button" href=routings_path(&project.get_untracked())>"Review routings"</a>
+                            <a
+                                class="button"
+                                href=crate::api::projects::channels_path(&project.get_untracked())
+                                on:click=move |_| delete.value().set(None)
+                            >
+                                "Cancel"
+                            </a>
+                        </div>
+                    </div>
+                })
+            }
+            _ => None,
+        }
+    }
+}

@@ -1,0 +1,7 @@
+//! One module per page.
+pub mod channel_edit;
+pub mod channel_new;
+pub mod channels;
+pub mod not_found;
+pub mod projects;
+pub mod routings;

@@ -1,0 +1,38 @@
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+#[component]
+pub fn NotFound() -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    {
+        if let Some(resp) = use_context::<leptos_axum::ResponseOptions>() {
+            resp.set_status(axum::http::StatusCode::NOT_FOUND);
+        }
+    }
+    view! {
+        <Title text="Not found"/>
+        <div class="empty-state">
+            <h1>"Page not found"</h1>
+            <p>"There is nothing at this address."</p>
+            <a class="button" href="/">"Back to projects"</a>
+        </div>
+    }
+}
+
+/// Shown in place of a page whose project or item does not exist.
+#[component]
+pub fn Missing(#[prop(into)] what: String) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    {
+        if let Some(resp) = use_context::<leptos_axum::ResponseOptions>() {
+            resp.set_status(axum::http::StatusCode::NOT_FOUND);
+        }
+    }
+    view! {
+        <div class="empty-state">
+            <h2>{what}</h2>
+            <p>"It may have been deleted, or the address is mistyped."</p>
+            <a class="button" href="/">"Back to projects"</a>
+        </div>
+    }
+}

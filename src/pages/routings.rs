@@ -1,0 +1,220 @@
+use crate::api::channels::{list_channels, ChannelView};
+use crate::api::projects::channels_path;
+use crate::api::routings::{list_routings, CreateRouting, DeleteRouting, RoutingView, SetRoutingEnabled};
+use crate::api::AppError;
+use crate::components::{action_error, use_project_name, FieldError, FormAlert, SettingsLayout, SettingsTab};
+use crate::domain::EventGroup;
+use crate::pages::not_found::Missing;
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+#[component]
+pub fn RoutingsPage() -> impl IntoView {
+    let project = use_project_name();
+    let create = ServerAction::<CreateRouting>::new();
+    let toggle = ServerAction::<SetRoutingEnabled>::new();
+    let delete = ServerAction::<DeleteRouting>::new();
+    let create_error = action_error(create);
+    let toggle_error = action_error(toggle);
+    let delete_error = action_error(delete);
+    let routings = Resource::new(
+        move || {
+            (
+                project.get(),
+                create.version().get(),
+                toggle.version().get(),
+                delete.version().get(),
+            )
+        },
+        |(project, ..)| list_routings(project),
+    );
+    let channels = Resource::new(move || project.get(), list_channels);
+
+    view! {
+        <Title text=move || format!("Project Notifications · {}", project.get())/>
+        <SettingsLayout tab=SettingsTab::ProjectNotifications>
+            <div class="section-header">
+                <div>
+                    <h2>"Project Notifications"</h2>
+                    <p class="muted">
+                        "A routing sends one kind of event to one channel. Every enabled routing that matches an event produces a delivery."
+                    </p>
+                </div>
+            </div>
+            <FormAlert error=toggle_error/>
+            <FormAlert error=delete_error/>
+            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || {
+                    channels
+                        .get()
+                        .map(|result| match result {
+                            Err(AppError::NotFound(what)) => view! { <Missing what/> }.into_any(),
+                            Err(e) => view! { <div class="alert alert-error">{e.to_string()}</div> }.into_any(),
+                            Ok(list) if list.is_empty() => {
+                                view! {
+                                    <div class="empty-state">
+                                        <h3>"Create a channel first"</h3>
+                                        <p>"A routing needs a channel to send to. Channels are where messages go: a webhook URL for now."</p>
+                                        <a class="button primary" href=format!("{}/new", channels_path(&project.get_untracked()))>
+                                            "Create a new channel"
+                                        </a>
+                                    </div>
+                                }
+                                    .into_any()
+                            }
+                            Ok(list) => view! { <CreateRoutingForm channels=list create project error=create_error/> }.into_any(),
+                        })
+                }}
+            </Transition>
+            <Transition fallback=|| ()>
+                {move || {
+                    routings
+                        .get()
+                        .map(|result| match result {
+                            Err(_) => ().into_any(),
+                            Ok(list) if list.is_empty() => {
+                                view! {
+                                    <div class="empty-state compact">
+                                        <h3>"No routings yet"</h3>
+                                        <p>"Choose an event and a channel above, then save. For example: “Execution fails” → your team's alert hook."</p>
+                                    </div>
+                                }
+                                    .into_any()
+                            }
+                            Ok(list) => view! { <RoutingTable list project toggle delete/> }.into_any(),
+                        })
+                }}
+            </Transition>
+        </SettingsLayout>
+    }
+}
+
+#[component]
+fn CreateRoutingForm(
+    channels: Vec<ChannelView>,
+    create: ServerAction<CreateRouting>,
+    project: Signal<String>,
+    error: Signal<Option<AppError>>,
+) -> impl IntoView {
+    view! {
+        <section class="card" aria-labelledby="new-routing-heading">
+            <h3 id="new-routing-heading">"Create new notification routing"</h3>
+            <FormAlert error/>
+            <ActionForm action=create attr:class="form-inline" attr:novalidate=true>
+                <input type="hidden" name="project" value=project.get_untracked()/>
+                <div class="field grow">
+                    <label for="routing-event">"Event"</label>
+                    <select id="routing-event" name="event_type" aria-describedby="routing-event-error">
+                        <option value="">"Choose an event…"</option>
+                        {EventGroup::ALL
+                            .into_iter()
+                            .map(|group| {
+                                view! {
+                                    <optgroup label=group.label()>
+                                        {group
+                                            .event_types()
+                                            .map(|t| view! { <option value=t.as_str()>{t.label()}</option> })
+                                            .collect_view()}
+                                    </optgroup>
+                                }
+                            })
+                            .collect_view()}
+                    </select>
+                    <FieldError error field="event_type" id="routing-event-error"/>
+                </div>
+                <div class="field grow">
+                    <label for="routing-channel">"Channel"</label>
+                    <select id="routing-channel" name="channel_id" aria-describedby="routing-channel-error">
+                        <option value="">"Choose a channel…"</option>
+                        {channels
+                            .into_iter()
+                            .map(|c| {
+                                let label = if c.enabled { c.name.clone() } else { format!("{} (disabled)", c.name) };
+                                view! { <option value=c.id.clone()>{label}</option> }
+                            })
+                            .collect_view()}
+                    </select>
+                    <FieldError error field="channel_id" id="routing-channel-error"/>
+                </div>
+                <button type="submit" class="button primary" disabled=move || create.pending().get()>
+                    "Save routing"
+                </button>
+            </ActionForm>
+        </section>
+    }
+}
+
+#[component]
+fn RoutingTable(
+    list: Vec<RoutingView>,
+    project: Signal<String>,
+    toggle: ServerAction<SetRoutingEnabled>,
+    delete: ServerAction<DeleteRouting>,
+) -> impl IntoView {
+    view! {
+        <table class="table">
+            <thead>
+                <tr>
+                    <th scope="col">"Event"</th>
+                    <th scope="col">"Channel"</th>
+                    <th scope="col">"Status"</th>
+                    <th scope="col" class="actions-col">
+                        <span class="sr-only">"Actions"</span>
+                    </th>
+                </tr>
+            </thead>
+            <tbody>
+                {list
+                    .into_iter()
+                    .map(|r| {
+                        let toggle_label = if r.enabled { "Disable" } else { "Enable" };
+                        let describe = format!("{} → {}", r.event_label, r.channel_name);
+                        let toggle_aria = format!("{toggle_label} routing {describe}");
+                        let delete_aria = format!("Delete routing {describe}");
+                        let href = crate::api::channels::channel_path(&project.get_untracked(), &r.channel_id);
+                        let toggle_id = r.id.clone();
+                        let delete_id = r.id.clone();
+                        let next_enabled = (!r.enabled).to_string();
+                        view! {
+                            <tr data-routing=describe.clone()>
+                                <td>
+                                    <div class="strong">{r.event_label.clone()}</div>
+                                    <div class="mono muted small">{r.event_type.clone()}</div>
+                                </td>
+                                <td>
+                                    <a href=href>{r.channel_name.clone()}</a>
+                                    {(!r.channel_enabled)
+                                        .then(|| view! { <div class="muted small">"Channel is disabled"</div> })}
+                                </td>
+                                <td>
+                                    {if r.enabled {
+                                        view! { <span class="badge badge-ok">"Enabled"</span> }.into_any()
+                                    } else {
+                                        view! { <span class="badge badge-off">"Disabled"</span> }.into_any()
+                                    }}
+                                </td>
+                                <td class="row-actions">
+                                    <ActionForm action=toggle attr:class="inline-form">
+                                        <input type="hidden" name="project" value=project.get_untracked()/>
+                                        <input type="hidden" name="id" value=toggle_id.clone()/>
+                                        <input type="hidden" name="enabled" value=next_enabled.clone()/>
+                                        <button type="submit" class="button small" aria-label=toggle_aria.clone()>
+                                            {toggle_label}
+                                        </button>
+                                    </ActionForm>
+                                    <ActionForm action=delete attr:class="inline-form">
+                                        <input type="hidden" name="project" value=project.get_untracked()/>
+                                        <input type="hidden" name="id" value=delete_id.clone()/>
+                                        <button type="submit" class="button small danger" aria-label=delete_aria.clone()>
+                                            "Delete"
+                                        </button>
+                                    </ActionForm>
+                                </td>
+                            </tr>
+                        }
+                    })
+                    .collect_view()}
+            </tbody>
+        </table>
+    }
+}

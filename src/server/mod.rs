@@ -1,0 +1,11 @@
+//! Everything that runs only on the server: storage, configuration, wiring.
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod ids;
+pub mod state;
+pub mod store;
+pub mod web;
+
+pub use config::Config;
+pub use state::{app_state, AppState};

@@ -1,0 +1,21 @@
+//! What every request handler and server function can reach.
+use super::config::Config;
+use axum::extract::FromRef;
+use leptos::prelude::*;
+use sea_orm::DatabaseConnection;
+use std::sync::Arc;
+
+#[derive(Clone, FromRef)]
+pub struct AppState {
+    pub leptos_options: LeptosOptions,
+    pub db: DatabaseConnection,
+    pub config: Arc<Config>,
+}
+
+/// The state inside a server function; provided by the router.
+pub fn app_state() -> Result<AppState, crate::api::AppError> {
+    use_context::<AppState>().ok_or_else(|| {
+        tracing::error!("AppState missing from server function context");
+        crate::api::AppError::Internal
+    })
+}

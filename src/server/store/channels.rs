@@ -1,0 +1,264 @@
+use crate::api::channels::{ChannelView, ValidChannel};
+use crate::api::{AppError, DependentRouting};
+use crate::domain::validation::mask_url;
+use crate::domain::EventType;
+use crate::server::db::entities::{channel, routing, secret_reveal};
+use crate::server::ids::{new_id, new_signing_secret, new_token, now_ms};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, TransactionTrait,
+};
+
+/// How long a no-JavaScript browser has to pick up a new secret.
+const REVEAL_TTL_MS: i64 = 10 * 60 * 1000;
+
+pub const KIND_WEBHOOK: &str = "webhook";
+
+/// Custom headers as stored: `[["Name", "value"], …]`.
+pub fn headers_of(model: &channel::Model) -> Vec<(String, String)> {
+    serde_json::from_value(model.headers.clone()).unwrap_or_default()
+}
+
+fn view(model: channel::Model, routing_count: u64) -> ChannelView {
+    let header_names = headers_of(&model).into_iter().map(|(n, _)| n).collect();
+    ChannelView {
+        url_masked: mask_url(&model.url),
+        id: model.id,
+        name: model.name,
+        kind: model.kind,
+        enabled: model.enabled,
+        disabled_reason: model.disabled_reason,
+        header_names,
+        routing_count,
+        created_at: model.created_at,
+    }
+}
+
+pub async fn find(
+    db: &DatabaseConnection,
+    project_id: &str,
+    id: &str,
+) -> Result<channel::Model, AppError> {
+    channel::Entity::find_by_id(id)
+        .filter(channel::Column::ProjectId.eq(project_id))
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::NotFound("Channel".into()))
+}
+
+pub async fn list(db: &DatabaseConnection, project_id: &str) -> Result<Vec<ChannelView>, AppError> {
+    let channels = channel::Entity::find()
+        .filter(channel::Column::ProjectId.eq(project_id))
+        .order_by_asc(channel::Column::Name)
+        .all(db)
+        .await?;
+    let routings = routing::Entity::find()
+        .filter(routing::Column::ProjectId.eq(project_id))
+        .all(db)
+        .await?;
+    Ok(channels
+        .into_iter()
+        .map(|c| {
+            let count = routings.iter().filter(|r| r.channel_id == c.id).count() as u64;
+            view(c, count)
+        })
+        .collect())
+}
+
+pub async fn get(
+    db: &DatabaseConnection,
+    project_id: &str,
+    id: &str,
+) -> Result<ChannelView, AppError> {
+    let model = find(db, project_id, id).await?;
+    let count = routing::Entity::find()
+        .filter(routing::Column::ChannelId.eq(id))
+        .count(db)
+        .await?;
+    Ok(view(model, count))
+}
+
+async fn ensure_name_free(
+    db: &DatabaseConnection,
+    project_id: &str,
+    name: &str,
+    except_id: Option<&str>,
+) -> Result<(), AppError> {
+    let mut query = channel::Entity::find()
+        .filter(channel::Column::ProjectId.eq(project_id))
+        .filter(channel::Column::Name.eq(name));
+    if let Some(id) = except_id {
+        query = query.filter(channel::Column::Id.ne(id));
+    }
+    if query.count(db).await? > 0 {
+        return Err(duplicate_name(name));
+    }
+    Ok(())
+}
+
+fn duplicate_name(name: &str) -> AppError {
+    AppError::invalid(
+        "channel[name]",
+        format!("This project already has a channel named “{name}”."),
+    )
+}
+
+/// Creates the channel with a fresh signing secret; returns the model and
+/// the secret, which is shown to the user once.
+pub async fn create(
+    db: &DatabaseConnection,
+    project_id: &str,
+    input: ValidChannel,
+) -> Result<(channel::Model, String), AppError> {
+    ensure_name_free(db, project_id, &input.name, None).await?;
+    let secret = new_signing_secret();
+    let now = now_ms();
+    let model = channel::ActiveModel {
+        id: Set(new_id()),
+        project_id: Set(project_id.to_string()),
+        name: Set(input.name.clone()),
+        kind: Set(KIND_WEBHOOK.to_string()),
+        url: Set(input.url),
+        headers: Set(serde_json::to_value(&input.headers).unwrap_or_default()),
+        secret: Set(secret.clone()),
+        enabled: Set(input.enabled),
+        disabled_reason: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+    };
+    match model.insert(db).await {
+        Ok(model) => Ok((model, secret)),
+        Err(e) if super::is_unique_violation(&e) => Err(duplicate_name(&input.name)),
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub async fn update(
+    db: &DatabaseConnection,
+    existing: channel::Model,
+    input: ValidChannel,
+) -> Result<ChannelView, AppError> {
+    ensure_name_free(db, &existing.project_id, &input.name, Some(&existing.id)).await?;
+    let id = existing.id.clone();
+    let mut model: channel::ActiveModel = existing.into();
+    model.name = Set(input.name.clone());
+    model.url = Set(input.url);
+    model.headers = Set(serde_json::to_value(&input.headers).unwrap_or_default());
+    model.enabled = Set(input.enabled);
+    if input.enabled {
+        model.disabled_reason = Set(None);
+    }
+    model.updated_at = Set(now_ms());
+    let model = match model.update(db).await {
+        Ok(model) => model,
+        Err(e) if super::is_unique_violation(&e) => return Err(duplicate_name(&input.name)),
+        Err(e) => return Err(e.into()),
+    };
+    let count = routing::Entity::find()
+        .filter(routing::Column::ChannelId.eq(id))
+        .count(db)
+        .await?;
+    Ok(view(model, count))
+}
+
+pub async fn set_enabled(
+    db: &DatabaseConnection,
+    existing: channel::Model,
+    enabled: bool,
+) -> Result<(), AppError> {
+    let mut model: channel::ActiveModel = existing.into();
+    model.enabled = Set(enabled);
+    // Turning a channel back on clears why it was turned off.
+    if enabled {
+        model.disabled_reason = Set(None);
+    }
+    model.updated_at = Set(now_ms());
+    model.update(db).await?;
+    Ok(())
+}
+
+/// Deletes the channel. When routings use it, the caller must confirm; they
+/// are then deleted in the same transaction.
+pub async fn delete(
+    db: &DatabaseConnection,
+    existing: channel::Model,
+    confirmed: bool,
+) -> Result<(), AppError> {
+    let channel_id = existing.id.clone();
+    let channel_name = existing.name.clone();
+    db.transaction::<_, (), AppError>(|txn| {
+        Box::pin(async move {
+            let dependents = routing::Entity::find()
+                .filter(routing::Column::ChannelId.eq(channel_id.as_str()))
+                .order_by_asc(routing::Column::EventType)
+                .all(txn)
+                .await?;
+            if !dependents.is_empty() && !confirmed {
+                return Err(AppError::ConfirmDelete {
+                    channel_id,
+                    channel: channel_name,
+                    routings: dependents
+                        .into_iter()
+                        .map(|r| DependentRouting {
+                            event_label: EventType::parse(&r.event_type)
+                                .map(|t| t.label().to_string())
+                                .unwrap_or(r.event_type),
+                            id: r.id,
+                        })
+                        .collect(),
+                });
+            }
+            routing::Entity::delete_many()
+                .filter(routing::Column::ChannelId.eq(channel_id.as_str()))
+                .exec(txn)
+                .await?;
+            channel::Entity::delete_by_id(channel_id.as_str())
+                .exec(txn)
+                .await?;
+            Ok(())
+        })
+    })
+    .await?;
+    Ok(())
+}
+
+/// Parks a new secret for one pick-up by a browser without JavaScript.
+pub async fn park_secret(
+    db: &DatabaseConnection,
+    channel_id: &str,
+    secret: &str,
+) -> Result<String, AppError> {
+    let token = new_token(24);
+    secret_reveal::ActiveModel {
+        token: Set(token.clone()),
+        channel_id: Set(channel_id.to_string()),
+        secret: Set(secret.to_string()),
+        expires_at: Set(now_ms() + REVEAL_TTL_MS),
+    }
+    .insert(db)
+    .await?;
+    Ok(token)
+}
+
+/// Returns a parked secret once, deleting it (and any expired ones).
+pub async fn take_parked_secret(
+    db: &DatabaseConnection,
+    channel_id: &str,
+    token: &str,
+) -> Result<Option<String>, AppError> {
+    let now = now_ms();
+    secret_reveal::Entity::delete_many()
+        .filter(secret_reveal::Column::ExpiresAt.lt(now))
+        .exec(db)
+        .await?;
+    let found = secret_reveal::Entity::find_by_id(token)
+        .filter(secret_reveal::Column::ChannelId.eq(channel_id))
+        .one(db)
+        .await?;
+    let Some(found) = found else {
+        return Ok(None);
+    };
+    // Only the request that deletes the row may show the secret.
+    let deleted = secret_reveal::Entity::delete_by_id(token).exec(db).await?;
+    Ok((deleted.rows_affected == 1).then_some(found.secret))
+}

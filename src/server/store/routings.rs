@@ -1,0 +1,119 @@
+use crate::api::routings::RoutingView;
+use crate::api::AppError;
+use crate::domain::EventType;
+use crate::server::db::entities::{channel, routing};
+use crate::server::ids::{new_id, now_ms};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait,
+    PaginatorTrait, QueryFilter,
+};
+
+fn view(model: routing::Model, channel: Option<&channel::Model>) -> RoutingView {
+    let event_type = EventType::parse(&model.event_type);
+    RoutingView {
+        event_label: event_type
+            .map(|t| t.label().to_string())
+            .unwrap_or_else(|| model.event_type.clone()),
+        event_type: model.event_type,
+        channel_name: channel.map(|c| c.name.clone()).unwrap_or_default(),
+        channel_enabled: channel.map(|c| c.enabled).unwrap_or(false),
+        channel_id: model.channel_id,
+        enabled: model.enabled,
+        created_at: model.created_at,
+        id: model.id,
+    }
+}
+
+pub async fn find(
+    db: &DatabaseConnection,
+    project_id: &str,
+    id: &str,
+) -> Result<routing::Model, AppError> {
+    routing::Entity::find_by_id(id)
+        .filter(routing::Column::ProjectId.eq(project_id))
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::NotFound("Routing".into()))
+}
+
+/// Routings in catalog order (grouped as the event picker shows them), then
+/// by channel name.
+pub async fn list(db: &DatabaseConnection, project_id: &str) -> Result<Vec<RoutingView>, AppError> {
+    let rows = routing::Entity::find()
+        .filter(routing::Column::ProjectId.eq(project_id))
+        .find_also_related(channel::Entity)
+        .all(db)
+        .await?;
+    let mut views: Vec<RoutingView> = rows
+        .into_iter()
+        .map(|(r, c)| view(r, c.as_ref()))
+        .collect();
+    let rank = |v: &RoutingView| {
+        EventType::parse(&v.event_type).map_or(usize::MAX, |t| {
+            EventType::ALL.iter().position(|x| *x == t).unwrap_or(usize::MAX)
+        })
+    };
+    views.sort_by(|a, b| {
+        rank(a)
+            .cmp(&rank(b))
+            .then_with(|| a.channel_name.cmp(&b.channel_name))
+    });
+    Ok(views)
+}
+
+pub async fn create(
+    db: &DatabaseConnection,
+    project_id: &str,
+    event_type: EventType,
+    channel: &channel::Model,
+) -> Result<RoutingView, AppError> {
+    let duplicate = || {
+        AppError::invalid(
+            "channel_id",
+            format!(
+                "“{}” already goes to channel “{}”.",
+                event_type.label(),
+                channel.name
+            ),
+        )
+    };
+    let exists = routing::Entity::find()
+        .filter(routing::Column::ProjectId.eq(project_id))
+        .filter(routing::Column::EventType.eq(event_type.as_str()))
+        .filter(routing::Column::ChannelId.eq(channel.id.as_str()))
+        .count(db)
+        .await?
+        > 0;
+    if exists {
+        return Err(duplicate());
+    }
+    let model = routing::ActiveModel {
+        id: Set(new_id()),
+        project_id: Set(project_id.to_string()),
+        event_type: Set(event_type.as_str().to_string()),
+        channel_id: Set(channel.id.clone()),
+        enabled: Set(true),
+        created_at: Set(now_ms()),
+    };
+    match model.insert(db).await {
+        Ok(model) => Ok(view(model, Some(channel))),
+        Err(e) if super::is_unique_violation(&e) => Err(duplicate()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub async fn set_enabled(
+    db: &DatabaseConnection,
+    existing: routing::Model,
+    enabled: bool,
+) -> Result<(), AppError> {
+    let mut model: routing::ActiveModel = existing.into();
+    model.enabled = Set(enabled);
+    model.update(db).await?;
+    Ok(())
+}
+
+pub async fn delete(db: &DatabaseConnection, existing: routing::Model) -> Result<(), AppError> {
+    routing::Entity::delete_by_id(existing.id).exec(db).await?;
+    Ok(())
+}

@@ -1,0 +1,125 @@
+//! The HTTP surface: Leptos pages, server functions, static files.
+use super::{AppState, Config};
+use crate::app::{shell, App};
+use axum::body::Body;
+use axum::extract::{Request, State};
+use crate::api::AppError;
+use axum::http::{header, request::Parts, StatusCode};
+use axum::response::{IntoResponse, Response};
+use leptos::server_fn::error::SERVER_FN_ERROR_HEADER;
+use axum::routing::{get, post};
+use axum::Router;
+use leptos::prelude::*;
+use leptos_axum::{generate_route_list, handle_server_fns_with_context, LeptosRoutes};
+use std::sync::Arc;
+use tower_http::limit::RequestBodyLimitLayer;
+
+/// Largest form a browser may post to a server function.
+const SERVER_FN_BODY_LIMIT: usize = 256 * 1024;
+
+/// True when the current server function was called by a plain HTML form
+/// (JavaScript off): such a caller follows redirects and never reads the
+/// response body.
+pub fn is_plain_form_post() -> bool {
+    use_context::<Parts>()
+        .and_then(|parts| {
+            parts
+                .headers
+                .get(header::ACCEPT)
+                .and_then(|v| v.to_str().ok())
+                .map(|v| v.contains("text/html"))
+        })
+        .unwrap_or(false)
+}
+
+/// Runs a server function, then gives its error the HTTP status it
+/// deserves (server_fn answers every error with 500): bad input is a 4xx.
+async fn server_fn_handler(State(state): State<AppState>, request: Request<Body>) -> Response {
+    let response = handle_server_fns_with_context(move || provide_context(state.clone()), request)
+        .await
+        .into_response();
+    if response.status() != StatusCode::INTERNAL_SERVER_ERROR
+        || !response.headers().contains_key(SERVER_FN_ERROR_HEADER)
+    {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, SERVER_FN_BODY_LIMIT).await else {
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    };
+    if let Ok(error) = serde_json::from_slice::<AppError>(&bytes) {
+        parts.status = error.status();
+    }
+    Response::from_parts(parts, Body::from(bytes))
+}
+
+async fn healthz() -> &'static str {
+    "ok"
+}
+
+/// Connects to the database (migrating it) and builds the whole app.
+pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
+    let leptos_options = get_configuration(None)?.leptos_options;
+    config.prepare()?;
+    let db = super::db::connect(&config.database_url)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot open database: {e}"))?;
+    Ok(AppState {
+        leptos_options,
+        db,
+        config: Arc::new(config),
+    })
+}
+
+pub fn router(state: AppState) -> Router {
+    let routes = generate_route_list(App);
+    let context_state = state.clone();
+    let shell_options = state.leptos_options.clone();
+    Router::new()
+        .route(
+            "/api/{*fn_name}",
+            post(server_fn_handler).layer(RequestBodyLimitLayer::new(SERVER_FN_BODY_LIMIT)),
+        )
+        .route("/healthz", get(healthz))
+        .leptos_routes_with_context(
+            &state,
+            routes,
+            move || provide_context(context_state.clone()),
+            move || shell(shell_options.clone()),
+        )
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .with_state(state)
+}
+
+/// Serves Herald until Ctrl-C or SIGTERM.
+pub async fn serve(config: Config) -> anyhow::Result<()> {
+    let state = build_state(config).await?;
+    let addr = state.leptos_options.site_addr;
+    let app = router(state);
+    let listener = tokio::net::TcpListener::bind(&addr)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot listen on {addr}: {e}"))?;
+    tracing::info!("Herald listening on http://{addr}");
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+}

@@ -1,0 +1,7 @@
+//! Integration tests: every server function against a real Herald with a
+//! fresh SQLite file, over HTTP on loopback.
+mod channels;
+mod pages;
+mod projects;
+mod routings;
+mod support;

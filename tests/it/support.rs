@@ -1,0 +1,210 @@
+//! A real Herald on a loopback port with its own SQLite file, and a client
+//! that calls server functions the way a browser's form does.
+use herald::server::{web, Config};
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use std::net::SocketAddr;
+use tempfile::TempDir;
+
+pub struct TestServer {
+    pub addr: SocketAddr,
+    pub client: reqwest::Client,
+    pub db_url: String,
+    _dir: TempDir,
+}
+
+/// What a server function answered.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: u16,
+    pub body: Value,
+    pub location: Option<String>,
+}
+
+impl Reply {
+    pub fn ok<T: DeserializeOwned>(self) -> T {
+        assert!(
+            (200..300).contains(&self.status),
+            "expected success, got {} {}",
+            self.status,
+            self.body
+        );
+        serde_json::from_value(self.body).expect("decode success body")
+    }
+
+    /// The AppError variant name and its payload.
+    pub fn err(&self) -> (&str, &Value) {
+        assert!(self.status >= 400, "expected an error, got {} {}", self.status, self.body);
+        let obj = self.body.as_object().expect("error body is an object");
+        let (k, v) = obj.iter().next().expect("error variant");
+        (k.as_str(), v)
+    }
+
+    /// The field error messages of an `Invalid` answer, keyed by field.
+    pub fn field_errors(&self) -> Vec<(String, String)> {
+        let (variant, payload) = self.err();
+        assert_eq!(variant, "Invalid", "expected Invalid, got {}", self.body);
+        assert_eq!(self.status, 422);
+        payload
+            .as_array()
+            .expect("list of field errors")
+            .iter()
+            .map(|e| {
+                (
+                    e["field"].as_str().unwrap().to_string(),
+                    e["message"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect()
+    }
+
+    pub fn field(&self, name: &str) -> String {
+        self.field_errors()
+            .into_iter()
+            .find(|(f, _)| f == name)
+            .map(|(_, m)| m)
+            .unwrap_or_else(|| panic!("no error for field {name} in {}", self.body))
+    }
+}
+
+impl TestServer {
+    pub async fn start() -> TestServer {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let db_url = format!("sqlite://{}", dir.path().join("herald.db").display());
+        let config = Config {
+            database_url: db_url.clone(),
+            data_dir: dir.path().to_path_buf(),
+            public_url: "http://herald.test".into(),
+        };
+        let state = web::build_state(config).await.expect("state");
+        let app = web::router(state);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            axum::serve(listener, app).await.unwrap();
+        });
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        TestServer {
+            addr,
+            client,
+            db_url,
+            _dir: dir,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+
+    /// Posts a form to `/api/<name>` as the hydrated app does.
+    pub async fn call(&self, name: &str, form: &[(&str, &str)]) -> Reply {
+        let res = self
+            .client
+            .post(self.url(&format!("/api/{name}")))
+            .header("Accept", "application/json")
+            .form(form)
+            .send()
+            .await
+            .expect("request");
+        let status = res.status().as_u16();
+        let location = res
+            .headers()
+            .get("location")
+            .map(|v| v.to_str().unwrap().to_string());
+        let text = res.text().await.unwrap();
+        let body = if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap_or(Value::String(text))
+        };
+        Reply {
+            status,
+            body,
+            location,
+        }
+    }
+
+    /// Posts a form as a browser without JavaScript: it wants HTML back and
+    /// follows the redirect it gets.
+    pub async fn post_plain(&self, name: &str, referer: &str, form: &[(&str, &str)]) -> reqwest::Response {
+        self.client
+            .post(self.url(&format!("/api/{name}")))
+            .header("Accept", "text/html,application/xhtml+xml")
+            .header("Referer", self.url(referer))
+            .form(form)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn page(&self, path: &str) -> (u16, String) {
+        let res = self.client.get(self.url(path)).send().await.expect("get");
+        (res.status().as_u16(), res.text().await.unwrap())
+    }
+
+    pub async fn create_project(&self, name: &str) {
+        let reply = self.call("create_project", &[("name", name)]).await;
+        assert_eq!(reply.status, 200, "{}", reply.body);
+    }
+
+    /// Creates a webhook channel; returns (id, secret).
+    pub async fn create_channel(&self, project: &str, name: &str, url: &str) -> (String, String) {
+        let reply = self
+            .call(
+                "create_channel",
+                &[
+                    ("project", project),
+                    ("channel[name]", name),
+                    ("channel[url]", url),
+                    ("channel[enabled]", "on"),
+                ],
+            )
+            .await;
+        let created: Value = reply.ok();
+        (
+            created["id"].as_str().unwrap().to_string(),
+            created["secret"].as_str().unwrap().to_string(),
+        )
+    }
+
+    pub async fn create_routing(&self, project: &str, event: &str, channel_id: &str) -> Reply {
+        self.call(
+            "create_routing",
+            &[("project", project), ("event_type", event), ("channel_id", channel_id)],
+        )
+        .await
+    }
+
+    pub async fn channels(&self, project: &str) -> Vec<Value> {
+        self.call("list_channels", &[("project", project)]).await.ok()
+    }
+
+    pub async fn routings(&self, project: &str) -> Vec<Value> {
+        self.call("list_routings", &[("project", project)]).await.ok()
+    }
+
+    /// Raw SQL against the server's database, for facts the API hides.
+    pub async fn query_one(&self, sql: &str) -> Vec<Value> {
+        use sea_orm::{ConnectionTrait, Database, Statement};
+        let db = Database::connect(&self.db_url).await.unwrap();
+        let rows = db
+            .query_all(Statement::from_string(db.get_database_backend(), sql))
+            .await
+            .unwrap();
+        rows.into_iter()
+            .map(|r| {
+                let mut out = Vec::new();
+                for i in 0.. {
+                    match r.try_get_by_index::<Option<String>>(i) {
+                        Ok(v) => out.push(v.map(Value::String).unwrap_or(Value::Null)),
+                        Err(_) => break,
+                    }
+                }
+                Value::Array(out)
+            })
+            .collect()
+    }
+}
