@@ -131,7 +131,10 @@ pub async fn get_channel(project: String, id: String) -> Result<ChannelView, App
 }
 
 #[server(prefix = "/api", endpoint = "create_channel")]
-pub async fn create_channel(project: String, channel: ChannelForm) -> Result<ChannelCreated, AppError> {
+pub async fn create_channel(
+    project: String,
+    channel: ChannelForm,
+) -> Result<ChannelCreated, AppError> {
     use crate::server::store;
     let state = crate::server::app_state()?;
     let project = store::projects::find(&state.db, &project).await?;
@@ -190,7 +193,11 @@ pub async fn update_channel(
 }
 
 #[server(prefix = "/api", endpoint = "set_channel_enabled")]
-pub async fn set_channel_enabled(project: String, id: String, enabled: bool) -> Result<(), AppError> {
+pub async fn set_channel_enabled(
+    project: String,
+    id: String,
+    enabled: bool,
+) -> Result<(), AppError> {
     use crate::server::store;
     let state = crate::server::app_state()?;
     let project = store::projects::find(&state.db, &project).await?;
@@ -236,8 +243,13 @@ mod tests {
 
     #[test]
     fn blank_header_rows_are_ignored() {
-        let valid = form(&[("", ""), ("X-Team", "ml"), ("  ", " ")]).validate(&[]).unwrap();
-        assert_eq!(valid.headers, vec![("X-Team".to_string(), "ml".to_string())]);
+        let valid = form(&[("", ""), ("X-Team", "ml"), ("  ", " ")])
+            .validate(&[])
+            .unwrap();
+        assert_eq!(
+            valid.headers,
+            vec![("X-Team".to_string(), "ml".to_string())]
+        );
         assert!(valid.enabled);
     }
 
@@ -246,7 +258,10 @@ mod tests {
         let errors = form(&[("X-A", "1"), ("x-a", "2"), ("Bad Name", "v"), ("X-B", "")])
             .validate(&[])
             .unwrap_err();
-        assert!(errors.get("channel[headers][1][name]").unwrap().contains("twice"));
+        assert!(errors
+            .get("channel[headers][1][name]")
+            .unwrap()
+            .contains("twice"));
         assert!(errors.get("channel[headers][2][name]").is_some());
         assert!(errors.get("channel[headers][3][value]").is_some());
         assert!(errors.get("channel[headers][0][name]").is_none());
@@ -263,10 +278,15 @@ mod tests {
 
     #[test]
     fn too_many_headers() {
-        let many: Vec<(String, String)> =
-            (0..=HEADERS_MAX).map(|i| (format!("X-{i}"), "v".to_string())).collect();
+        let many: Vec<(String, String)> = (0..=HEADERS_MAX)
+            .map(|i| (format!("X-{i}"), "v".to_string()))
+            .collect();
         let refs: Vec<(&str, &str)> = many.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
-        assert!(form(&refs).validate(&[]).unwrap_err().get("channel[headers]").is_some());
+        assert!(form(&refs)
+            .validate(&[])
+            .unwrap_err()
+            .get("channel[headers]")
+            .is_some());
     }
 
     #[test]

@@ -3,9 +3,9 @@
 //! redirect URL, so both paths show the same messages.
 
 use crate::domain::validation::FieldErrors;
-use serde::{Deserialize, Serialize};
 use leptos::server_fn::codec::JsonEncoding;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+use serde::{Deserialize, Serialize};
 
 /// A routing that would be removed along with the channel it points at.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

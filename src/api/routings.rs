@@ -37,17 +37,26 @@ pub async fn create_routing(
     let project = store::projects::find(&state.db, &project).await?;
     let mut errors = FieldErrors::new();
     let event = if event_type.is_empty() {
-        errors.add("event_type", "Choose the event that triggers this notification.");
+        errors.add(
+            "event_type",
+            "Choose the event that triggers this notification.",
+        );
         None
     } else {
         let parsed = EventType::parse(&event_type);
         if parsed.is_none() {
-            errors.add("event_type", format!("“{event_type}” is not a known event type."));
+            errors.add(
+                "event_type",
+                format!("“{event_type}” is not a known event type."),
+            );
         }
         parsed
     };
     let channel = if channel_id.is_empty() {
-        errors.add("channel_id", "Choose the channel that receives the notification.");
+        errors.add(
+            "channel_id",
+            "Choose the channel that receives the notification.",
+        );
         None
     } else {
         match store::channels::find(&state.db, &project.id, &channel_id).await {
@@ -67,7 +76,11 @@ pub async fn create_routing(
 }
 
 #[server(prefix = "/api", endpoint = "set_routing_enabled")]
-pub async fn set_routing_enabled(project: String, id: String, enabled: bool) -> Result<(), AppError> {
+pub async fn set_routing_enabled(
+    project: String,
+    id: String,
+    enabled: bool,
+) -> Result<(), AppError> {
     use crate::server::store;
     let state = crate::server::app_state()?;
     let project = store::projects::find(&state.db, &project).await?;

@@ -15,7 +15,10 @@ pub struct ChannelDefaults {
 }
 
 #[component]
-pub fn ChannelFields(defaults: ChannelDefaults, #[prop(into)] error: Signal<Option<AppError>>) -> impl IntoView {
+pub fn ChannelFields(
+    defaults: ChannelDefaults,
+    #[prop(into)] error: Signal<Option<AppError>>,
+) -> impl IntoView {
     // Existing headers plus two blank rows, so the form works without JavaScript.
     let initial_rows = defaults.header_names.len() + 2;
     let rows = RwSignal::new(initial_rows);

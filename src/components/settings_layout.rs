@@ -26,7 +26,13 @@ pub fn use_project_name() -> Signal<String> {
 #[component]
 pub fn SettingsLayout(tab: SettingsTab, children: Children) -> impl IntoView {
     let project = use_project_name();
-    let tab_class = move |t: SettingsTab| if t == tab { "subnav-link active" } else { "subnav-link" };
+    let tab_class = move |t: SettingsTab| {
+        if t == tab {
+            "subnav-link active"
+        } else {
+            "subnav-link"
+        }
+    };
     let current = move |t: SettingsTab| if t == tab { Some("page") } else { None };
     view! {
         <nav class="breadcrumbs" aria-label="Breadcrumb">

@@ -38,7 +38,10 @@ impl EventGroup {
     }
 
     pub fn event_types(self) -> impl Iterator<Item = EventType> {
-        EventType::ALL.iter().copied().filter(move |t| t.group() == self)
+        EventType::ALL
+            .iter()
+            .copied()
+            .filter(move |t| t.group() == self)
     }
 }
 
@@ -179,7 +182,10 @@ mod tests {
             .flat_map(|g| g.event_types())
             .collect();
         assert_eq!(grouped, EventType::ALL);
-        assert_eq!(EventGroup::Herald.event_types().collect::<Vec<_>>(), [EventType::Ping]);
+        assert_eq!(
+            EventGroup::Herald.event_types().collect::<Vec<_>>(),
+            [EventType::Ping]
+        );
     }
 
     #[test]

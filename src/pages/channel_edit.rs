@@ -2,7 +2,9 @@ use crate::api::channels::{get_channel, take_new_secret, DeleteChannel, UpdateCh
 use crate::api::projects::{channels_path, routings_path};
 use crate::api::AppError;
 use crate::components::channel_form::{ChannelDefaults, ChannelFields, SecretReveal};
-use crate::components::{action_error, format_time, use_project_name, FormAlert, SettingsLayout, SettingsTab};
+use crate::components::{
+    action_error, format_time, use_project_name, FormAlert, SettingsLayout, SettingsTab,
+};
 use crate::pages::channels::{kind_label, ConfirmDeletePanel, StatusBadge};
 use crate::pages::not_found::Missing;
 use leptos::prelude::*;
@@ -43,7 +45,7 @@ pub fn ChannelEditPage() -> impl IntoView {
                     channel
                         .get()
                         .map(|result| match result {
-                            Err(AppError::NotFound(what)) => view! { <Missing what/> }.into_any(),
+                            Err(e @ AppError::NotFound(_)) => view! { <Missing what=e.to_string()/> }.into_any(),
                             Err(e) => view! { <div class="alert alert-error">{e.to_string()}</div> }.into_any(),
                             Ok(c) => {
                                 let defaults = ChannelDefaults {

@@ -1,7 +1,9 @@
-use crate::api::channels::{channel_path, list_channels, ChannelView, DeleteChannel, SetChannelEnabled};
+use crate::api::channels::{
+    channel_path, list_channels, ChannelView, DeleteChannel, SetChannelEnabled,
+};
 use crate::api::projects::routings_path;
 use crate::api::AppError;
-use crate::components::{action_error, FormAlert, SettingsLayout, SettingsTab, use_project_name};
+use crate::components::{action_error, use_project_name, FormAlert, SettingsLayout, SettingsTab};
 use crate::pages::not_found::Missing;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -12,7 +14,13 @@ pub fn ChannelsPage() -> impl IntoView {
     let toggle = ServerAction::<SetChannelEnabled>::new();
     let delete = ServerAction::<DeleteChannel>::new();
     let channels = Resource::new(
-        move || (project.get(), toggle.version().get(), delete.version().get()),
+        move || {
+            (
+                project.get(),
+                toggle.version().get(),
+                delete.version().get(),
+            )
+        },
         |(project, _, _)| list_channels(project),
     );
     let toggle_error = action_error(toggle);
@@ -40,7 +48,7 @@ pub fn ChannelsPage() -> impl IntoView {
                     channels
                         .get()
                         .map(|result| match result {
-                            Err(AppError::NotFound(what)) => view! { <Missing what/> }.into_any(),
+                            Err(e @ AppError::NotFound(_)) => view! { <Missing what=e.to_string()/> }.into_any(),
                             Err(e) => view! { <div class="alert alert-error">{e.to_string()}</div> }.into_any(),
                             Ok(list) if list.is_empty() => view! { <NoChannels project/> }.into_any(),
                             Ok(list) => view! { <ChannelTable list project toggle delete/> }.into_any(),
@@ -167,53 +175,58 @@ pub fn StatusBadge(enabled: bool, reason: Option<String>) -> impl IntoView {
 
 /// Asks before deleting a channel that routings still use, naming them.
 #[component]
-pub fn ConfirmDeletePanel(delete: ServerAction<DeleteChannel>, project: Signal<String>) -> impl IntoView {
-    move || {
-        match delete.value().get() {
-            Some(Err(AppError::ConfirmDelete { channel_id, channel, routings })) => {
-                let count = routings.len();
-                let confirm_label = format!(
-                    "Delete channel and {count} routing{}",
-                    if count == 1 { "" } else { "s" }
-                );
-                let items = routings
-                    .iter()
-                    .map(|r| view! { <li>{r.event_label.clone()} " → " {channel.clone()}</li> })
-                    .collect_view();
-                Some(view! {
-                    <div class="confirm-panel" role="alertdialog" aria-labelledby="confirm-delete-title">
-                        <h3 id="confirm-delete-title">{format!("Delete channel “{channel}”?")}</h3>
-                        <p>
-                            {format!(
-                                "{count} routing{} send{} events to this channel. Deleting the channel deletes {} too:",
-                                if count == 1 { "" } else { "s" },
-                                if count == 1 { "s" } else { "" },
-                                if count == 1 { "it" } else { "them" },
-                            )}
-                        </p>
-                        <ul class="confirm-list">{items}</ul>
-                        <div class="button-row">
-                            <ActionForm action=delete attr:class="inline-form">
-                                <input type="hidden" name="project" value=project.get_untracked()/>
-                                <input type="hidden" name="id" value=channel_id.clone()/>
-                                <input type="hidden" name="confirm" value="yes"/>
-                                <button type="submit" class="button danger">
-                                    {confirm_label.clone()}
-                                </button>
-                            </ActionForm>
-                            <a class="button" href=routings_path(&project.get_untracked())>"Review routings"</a>
-                            <a
-                                class="button"
-                                href=crate::api::projects::channels_path(&project.get_untracked())
-                                on:click=move |_| delete.value().set(None)
-                            >
-                                "Cancel"
-                            </a>
-                        </div>
+pub fn ConfirmDeletePanel(
+    delete: ServerAction<DeleteChannel>,
+    project: Signal<String>,
+) -> impl IntoView {
+    move || match delete.value().get() {
+        Some(Err(AppError::ConfirmDelete {
+            channel_id,
+            channel,
+            routings,
+        })) => {
+            let count = routings.len();
+            let confirm_label = format!(
+                "Delete channel and {count} routing{}",
+                if count == 1 { "" } else { "s" }
+            );
+            let items = routings
+                .iter()
+                .map(|r| view! { <li>{r.event_label.clone()} " → " {channel.clone()}</li> })
+                .collect_view();
+            Some(view! {
+                <div class="confirm-panel" role="alertdialog" aria-labelledby="confirm-delete-title">
+                    <h3 id="confirm-delete-title">{format!("Delete channel “{channel}”?")}</h3>
+                    <p>
+                        {format!(
+                            "{count} routing{} send{} events to this channel. Deleting the channel deletes {} too:",
+                            if count == 1 { "" } else { "s" },
+                            if count == 1 { "s" } else { "" },
+                            if count == 1 { "it" } else { "them" },
+                        )}
+                    </p>
+                    <ul class="confirm-list">{items}</ul>
+                    <div class="button-row">
+                        <ActionForm action=delete attr:class="inline-form">
+                            <input type="hidden" name="project" value=project.get_untracked()/>
+                            <input type="hidden" name="id" value=channel_id.clone()/>
+                            <input type="hidden" name="confirm" value="yes"/>
+                            <button type="submit" class="button danger">
+                                {confirm_label.clone()}
+                            </button>
+                        </ActionForm>
+                        <a class="button" href=routings_path(&project.get_untracked())>"Review routings"</a>
+                        <a
+                            class="button"
+                            href=crate::api::projects::channels_path(&project.get_untracked())
+                            on:click=move |_| delete.value().set(None)
+                        >
+                            "Cancel"
+                        </a>
                     </div>
-                })
-            }
-            _ => None,
+                </div>
+            })
         }
+        _ => None,
     }
 }

@@ -1,8 +1,12 @@
 use crate::api::channels::{list_channels, ChannelView};
 use crate::api::projects::channels_path;
-use crate::api::routings::{list_routings, CreateRouting, DeleteRouting, RoutingView, SetRoutingEnabled};
+use crate::api::routings::{
+    list_routings, CreateRouting, DeleteRouting, RoutingView, SetRoutingEnabled,
+};
 use crate::api::AppError;
-use crate::components::{action_error, use_project_name, FieldError, FormAlert, SettingsLayout, SettingsTab};
+use crate::components::{
+    action_error, use_project_name, FieldError, FormAlert, SettingsLayout, SettingsTab,
+};
 use crate::domain::EventGroup;
 use crate::pages::not_found::Missing;
 use leptos::prelude::*;
@@ -48,7 +52,7 @@ pub fn RoutingsPage() -> impl IntoView {
                     channels
                         .get()
                         .map(|result| match result {
-                            Err(AppError::NotFound(what)) => view! { <Missing what/> }.into_any(),
+                            Err(e @ AppError::NotFound(_)) => view! { <Missing what=e.to_string()/> }.into_any(),
                             Err(e) => view! { <div class="alert alert-error">{e.to_string()}</div> }.into_any(),
                             Ok(list) if list.is_empty() => {
                                 view! {

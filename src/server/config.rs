@@ -38,7 +38,10 @@ impl Config {
     pub fn prepare(&self) -> anyhow::Result<()> {
         if self.database_url.starts_with("sqlite:") {
             std::fs::create_dir_all(&self.data_dir).map_err(|e| {
-                anyhow::anyhow!("cannot create data directory {}: {e}", self.data_dir.display())
+                anyhow::anyhow!(
+                    "cannot create data directory {}: {e}",
+                    self.data_dir.display()
+                )
             })?;
         }
         Ok(())

@@ -1,20 +1,21 @@
 //! The HTTP surface: Leptos pages, server functions, static files.
 use super::{AppState, Config};
+use crate::api::AppError;
 use crate::app::{shell, App};
 use axum::body::Body;
-use axum::extract::{Request, State};
-use crate::api::AppError;
+use axum::extract::Request;
 use axum::http::{header, request::Parts, StatusCode};
+use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use leptos::server_fn::error::SERVER_FN_ERROR_HEADER;
-use axum::routing::{get, post};
+use axum::routing::get;
 use axum::Router;
 use leptos::prelude::*;
-use leptos_axum::{generate_route_list, handle_server_fns_with_context, LeptosRoutes};
+use leptos::server_fn::error::SERVER_FN_ERROR_HEADER;
+use leptos_axum::{generate_route_list, LeptosRoutes};
 use std::sync::Arc;
 use tower_http::limit::RequestBodyLimitLayer;
 
-/// Largest form a browser may post to a server function.
+/// Largest request body any route accepts.
 const SERVER_FN_BODY_LIMIT: usize = 256 * 1024;
 
 /// True when the current server function was called by a plain HTML form
@@ -32,12 +33,10 @@ pub fn is_plain_form_post() -> bool {
         .unwrap_or(false)
 }
 
-/// Runs a server function, then gives its error the HTTP status it
-/// deserves (server_fn answers every error with 500): bad input is a 4xx.
-async fn server_fn_handler(State(state): State<AppState>, request: Request<Body>) -> Response {
-    let response = handle_server_fns_with_context(move || provide_context(state.clone()), request)
-        .await
-        .into_response();
+/// server_fn answers every error with 500; give each error the status it
+/// deserves, so bad input is a 4xx to any client.
+async fn server_fn_error_status(request: Request<Body>, next: Next) -> Response {
+    let response = next.run(request).await;
     if response.status() != StatusCode::INTERNAL_SERVER_ERROR
         || !response.headers().contains_key(SERVER_FN_ERROR_HEADER)
     {
@@ -76,10 +75,6 @@ pub fn router(state: AppState) -> Router {
     let context_state = state.clone();
     let shell_options = state.leptos_options.clone();
     Router::new()
-        .route(
-            "/api/{*fn_name}",
-            post(server_fn_handler).layer(RequestBodyLimitLayer::new(SERVER_FN_BODY_LIMIT)),
-        )
         .route("/healthz", get(healthz))
         .leptos_routes_with_context(
             &state,
@@ -88,6 +83,8 @@ pub fn router(state: AppState) -> Router {
             move || shell(shell_options.clone()),
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(middleware::from_fn(server_fn_error_status))
+        .layer(RequestBodyLimitLayer::new(SERVER_FN_BODY_LIMIT))
         .with_state(state)
 }
 
@@ -112,7 +109,8 @@ async fn shutdown_signal() {
     };
     #[cfg(unix)]
     let terminate = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
             s.recv().await;
         }
     };

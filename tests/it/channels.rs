@@ -27,7 +27,10 @@ async fn create_channel_returns_secret_once_and_lists_it() {
             ],
         )
         .await;
-    assert!(reply.location.is_none(), "a hydrated caller gets no redirect");
+    assert!(
+        reply.location.is_none(),
+        "a hydrated caller gets no redirect"
+    );
     let created: Value = reply.ok();
     let secret = created["secret"].as_str().unwrap();
     assert!(secret.starts_with("whsec_"));
@@ -46,7 +49,10 @@ async fn create_channel_returns_secret_once_and_lists_it() {
     assert!(!text.contains(":pw@"), "URL password leaked in list");
 
     let one: Value = s
-        .call("get_channel", &[("project", P), ("id", c["id"].as_str().unwrap())])
+        .call(
+            "get_channel",
+            &[("project", P), ("id", c["id"].as_str().unwrap())],
+        )
         .await
         .ok();
     assert!(!serde_json::to_string(&one).unwrap().contains("whsec_"));
@@ -58,14 +64,52 @@ async fn channel_validation_errors_name_fields_and_change_nothing() {
     let long_name = "n".repeat(101);
     let long_url = format!("https://example.com/{}", "a".repeat(2100));
     let cases: Vec<(Vec<(&str, &str)>, &str, &str)> = vec![
-        (vec![("channel[name]", ""), ("channel[url]", "https://e.com")], "channel[name]", "Enter a name"),
-        (vec![("channel[name]", &long_name), ("channel[url]", "https://e.com")], "channel[name]", "at most 100"),
-        (vec![("channel[name]", "a"), ("channel[url]", "")], "channel[url]", "Enter the URL"),
-        (vec![("channel[name]", "a"), ("channel[url]", "ftp://e.com/x")], "channel[url]", "ftp"),
-        (vec![("channel[name]", "a"), ("channel[url]", "http://")], "channel[url]", "no host"),
-        (vec![("channel[name]", "a"), ("channel[url]", "https://ex ample.com")], "channel[url]", "spaces"),
-        (vec![("channel[name]", "a"), ("channel[url]", "example.com")], "channel[url]", "absolute"),
-        (vec![("channel[name]", "a"), ("channel[url]", &long_url)], "channel[url]", "at most 2048"),
+        (
+            vec![("channel[name]", ""), ("channel[url]", "https://e.com")],
+            "channel[name]",
+            "Enter a name",
+        ),
+        (
+            vec![
+                ("channel[name]", &long_name),
+                ("channel[url]", "https://e.com"),
+            ],
+            "channel[name]",
+            "at most 100",
+        ),
+        (
+            vec![("channel[name]", "a"), ("channel[url]", "")],
+            "channel[url]",
+            "Enter the URL",
+        ),
+        (
+            vec![("channel[name]", "a"), ("channel[url]", "ftp://e.com/x")],
+            "channel[url]",
+            "ftp",
+        ),
+        (
+            vec![("channel[name]", "a"), ("channel[url]", "http://")],
+            "channel[url]",
+            "no host",
+        ),
+        (
+            vec![
+                ("channel[name]", "a"),
+                ("channel[url]", "https://ex ample.com"),
+            ],
+            "channel[url]",
+            "spaces",
+        ),
+        (
+            vec![("channel[name]", "a"), ("channel[url]", "example.com")],
+            "channel[url]",
+            "absolute",
+        ),
+        (
+            vec![("channel[name]", "a"), ("channel[url]", &long_url)],
+            "channel[url]",
+            "at most 2048",
+        ),
         (
             vec![
                 ("channel[name]", "a"),
@@ -111,7 +155,14 @@ async fn channel_validation_errors_name_fields_and_change_nothing() {
 async fn every_bad_field_is_reported_at_once() {
     let s = server_with_project().await;
     let reply = s
-        .call("create_channel", &[("project", P), ("channel[name]", ""), ("channel[url]", "nope")])
+        .call(
+            "create_channel",
+            &[
+                ("project", P),
+                ("channel[name]", ""),
+                ("channel[url]", "nope"),
+            ],
+        )
         .await;
     let fields: Vec<String> = reply.field_errors().into_iter().map(|(f, _)| f).collect();
     assert_eq!(fields, ["channel[name]", "channel[url]"]);
@@ -124,15 +175,22 @@ async fn duplicate_channel_name_in_project_is_refused() {
     let reply = s
         .call(
             "create_channel",
-            &[("project", P), ("channel[name]", "Alerts"), ("channel[url]", "https://b.example.com")],
+            &[
+                ("project", P),
+                ("channel[name]", "Alerts"),
+                ("channel[url]", "https://b.example.com"),
+            ],
         )
         .await;
-    assert!(reply.field("channel[name]").contains("already has a channel"));
+    assert!(reply
+        .field("channel[name]")
+        .contains("already has a channel"));
     assert_eq!(s.channels(P).await.len(), 1);
 
     // The same name in another project is fine.
     s.create_project("demo/other").await;
-    s.create_channel("demo/other", "Alerts", "https://a.example.com").await;
+    s.create_channel("demo/other", "Alerts", "https://a.example.com")
+        .await;
 }
 
 #[tokio::test]
@@ -141,23 +199,42 @@ async fn unknown_project_or_channel_is_not_found() {
     let reply = s
         .call(
             "create_channel",
-            &[("project", "ghost/x"), ("channel[name]", "a"), ("channel[url]", "https://e.com")],
+            &[
+                ("project", "ghost/x"),
+                ("channel[name]", "a"),
+                ("channel[url]", "https://e.com"),
+            ],
         )
         .await;
     assert_eq!(reply.status, 404);
     for fun in ["get_channel", "delete_channel"] {
-        let reply = s.call(fun, &[("project", P), ("id", "00000000-0000-0000-0000-000000000000")]).await;
+        let reply = s
+            .call(
+                fun,
+                &[
+                    ("project", P),
+                    ("id", "00000000-0000-0000-0000-000000000000"),
+                ],
+            )
+            .await;
         assert_eq!(reply.status, 404, "{fun}");
     }
     let reply = s
-        .call("set_channel_enabled", &[("project", P), ("id", "nope"), ("enabled", "false")])
+        .call(
+            "set_channel_enabled",
+            &[("project", P), ("id", "nope"), ("enabled", "false")],
+        )
         .await;
     assert_eq!(reply.status, 404);
 
     // A channel of another project is not reachable through this one.
     s.create_project("demo/other").await;
-    let (other_id, _) = s.create_channel("demo/other", "Theirs", "https://e.com").await;
-    let reply = s.call("get_channel", &[("project", P), ("id", &other_id)]).await;
+    let (other_id, _) = s
+        .create_channel("demo/other", "Theirs", "https://e.com")
+        .await;
+    let reply = s
+        .call("get_channel", &[("project", P), ("id", &other_id)])
+        .await;
     assert_eq!(reply.status, 404);
 }
 
@@ -197,11 +274,16 @@ async fn edit_keeps_masked_credentials_and_header_values() {
     assert_eq!(updated["name"], "Renamed");
     assert_eq!(updated["enabled"], false, "unchecked box disables");
     let rows = s
-        .query_one(&format!("SELECT url, headers FROM channels WHERE id = '{id}'"))
+        .query_one(&format!(
+            "SELECT url, headers FROM channels WHERE id = '{id}'"
+        ))
         .await;
     assert_eq!(rows[0][0], "https://user:pw@hooks.example.com/h");
     let headers: Value = serde_json::from_str(rows[0][1].as_str().unwrap()).unwrap();
-    assert_eq!(headers, serde_json::json!([["X-Token", "t0p"], ["X-New", "fresh"]]));
+    assert_eq!(
+        headers,
+        serde_json::json!([["X-Token", "t0p"], ["X-New", "fresh"]])
+    );
 }
 
 #[tokio::test]
@@ -212,14 +294,24 @@ async fn edit_validates_and_refuses_duplicate_names() {
     let reply = s
         .call(
             "update_channel",
-            &[("project", P), ("id", &a), ("channel[name]", "B"), ("channel[url]", "https://a.example.com")],
+            &[
+                ("project", P),
+                ("id", &a),
+                ("channel[name]", "B"),
+                ("channel[url]", "https://a.example.com"),
+            ],
         )
         .await;
     assert!(reply.field("channel[name]").contains("already has"));
     let reply = s
         .call(
             "update_channel",
-            &[("project", P), ("id", &a), ("channel[name]", "A"), ("channel[url]", "ftp://x")],
+            &[
+                ("project", P),
+                ("id", &a),
+                ("channel[name]", "A"),
+                ("channel[url]", "ftp://x"),
+            ],
         )
         .await;
     assert!(reply.field("channel[url]").contains("ftp"));
@@ -237,15 +329,24 @@ async fn enable_and_disable() {
     let s = server_with_project().await;
     let (id, _) = s.create_channel(P, "A", "https://a.example.com").await;
     let reply = s
-        .call("set_channel_enabled", &[("project", P), ("id", &id), ("enabled", "false")])
+        .call(
+            "set_channel_enabled",
+            &[("project", P), ("id", &id), ("enabled", "false")],
+        )
         .await;
     assert_eq!(reply.status, 200, "{}", reply.body);
     assert_eq!(s.channels(P).await[0]["enabled"], false);
-    s.call("set_channel_enabled", &[("project", P), ("id", &id), ("enabled", "true")])
-        .await;
+    s.call(
+        "set_channel_enabled",
+        &[("project", P), ("id", &id), ("enabled", "true")],
+    )
+    .await;
     assert_eq!(s.channels(P).await[0]["enabled"], true);
     let reply = s
-        .call("set_channel_enabled", &[("project", P), ("id", &id), ("enabled", "maybe")])
+        .call(
+            "set_channel_enabled",
+            &[("project", P), ("id", &id), ("enabled", "maybe")],
+        )
         .await;
     assert_eq!(reply.status, 400);
 }
@@ -255,11 +356,19 @@ async fn deleting_an_in_use_channel_asks_then_deletes_routings() {
     let s = server_with_project().await;
     let (id, _) = s.create_channel(P, "A", "https://a.example.com").await;
     let (other, _) = s.create_channel(P, "B", "https://b.example.com").await;
-    s.create_routing(P, "execution_completed", &id).await.ok::<Value>();
-    s.create_routing(P, "execution_failed", &id).await.ok::<Value>();
-    s.create_routing(P, "execution_failed", &other).await.ok::<Value>();
+    s.create_routing(P, "execution_completed", &id)
+        .await
+        .ok::<Value>();
+    s.create_routing(P, "execution_failed", &id)
+        .await
+        .ok::<Value>();
+    s.create_routing(P, "execution_failed", &other)
+        .await
+        .ok::<Value>();
 
-    let reply = s.call("delete_channel", &[("project", P), ("id", &id)]).await;
+    let reply = s
+        .call("delete_channel", &[("project", P), ("id", &id)])
+        .await;
     assert_eq!(reply.status, 409);
     let (variant, payload) = reply.err();
     assert_eq!(variant, "ConfirmDelete");
@@ -271,11 +380,18 @@ async fn deleting_an_in_use_channel_asks_then_deletes_routings() {
         .map(|r| r["event_label"].as_str().unwrap())
         .collect();
     assert_eq!(labels, ["Execution completes", "Execution fails"]);
-    assert_eq!(s.channels(P).await.len(), 2, "nothing deleted before confirming");
+    assert_eq!(
+        s.channels(P).await.len(),
+        2,
+        "nothing deleted before confirming"
+    );
     assert_eq!(s.routings(P).await.len(), 3);
 
     let reply = s
-        .call("delete_channel", &[("project", P), ("id", &id), ("confirm", "yes")])
+        .call(
+            "delete_channel",
+            &[("project", P), ("id", &id), ("confirm", "yes")],
+        )
         .await;
     assert_eq!(reply.status, 200, "{}", reply.body);
     let channels = s.channels(P).await;
@@ -290,7 +406,9 @@ async fn deleting_an_in_use_channel_asks_then_deletes_routings() {
 async fn unused_channel_deletes_without_confirmation() {
     let s = server_with_project().await;
     let (id, _) = s.create_channel(P, "A", "https://a.example.com").await;
-    let reply = s.call("delete_channel", &[("project", P), ("id", &id)]).await;
+    let reply = s
+        .call("delete_channel", &[("project", P), ("id", &id)])
+        .await;
     assert_eq!(reply.status, 200);
     assert!(s.channels(P).await.is_empty());
 }
@@ -303,20 +421,32 @@ async fn without_javascript_create_redirects_and_shows_secret_once() {
         .post_plain(
             "create_channel",
             &referer,
-            &[("project", P), ("channel[name]", "Plain"), ("channel[url]", "https://e.com/h")],
+            &[
+                ("project", P),
+                ("channel[name]", "Plain"),
+                ("channel[url]", "https://e.com/h"),
+            ],
         )
         .await;
     assert_eq!(res.status().as_u16(), 302);
     let location = res.headers()["location"].to_str().unwrap().to_string();
     let channel_id = s.channels(P).await[0]["id"].as_str().unwrap().to_string();
-    assert!(location.starts_with(&format!("/p/{P}/settings/notifications/channels/{channel_id}?created=")));
+    assert!(location.starts_with(&format!(
+        "/p/{P}/settings/notifications/channels/{channel_id}?created="
+    )));
     let stored = s.query_one("SELECT secret FROM channels").await[0][0].clone();
 
     let (status, html) = s.page(&location).await;
     assert_eq!(status, 200);
-    assert!(html.contains(stored.as_str().unwrap()), "secret shown after redirect");
+    assert!(
+        html.contains(stored.as_str().unwrap()),
+        "secret shown after redirect"
+    );
     let (_, again) = s.page(&location).await;
-    assert!(!again.contains(stored.as_str().unwrap()), "secret shown only once");
+    assert!(
+        !again.contains(stored.as_str().unwrap()),
+        "secret shown only once"
+    );
 }
 
 #[tokio::test]
@@ -327,14 +457,26 @@ async fn without_javascript_errors_come_back_in_the_redirect() {
         .post_plain(
             "create_channel",
             &referer,
-            &[("project", P), ("channel[name]", ""), ("channel[url]", "ftp://x")],
+            &[
+                ("project", P),
+                ("channel[name]", ""),
+                ("channel[url]", "ftp://x"),
+            ],
         )
         .await;
     assert_eq!(res.status().as_u16(), 302);
     let location = res.headers()["location"].to_str().unwrap().to_string();
     assert!(location.contains("__err="), "{location}");
-    let (_, html) = s.page(location.trim_start_matches(&format!("http://{}", s.addr))).await;
-    assert!(html.contains("Enter a name for the channel."), "field error rendered");
-    assert!(html.contains("Only http and https URLs are supported"), "url error rendered");
+    let (_, html) = s
+        .page(location.trim_start_matches(&format!("http://{}", s.addr)))
+        .await;
+    assert!(
+        html.contains("Enter a name for the channel."),
+        "field error rendered"
+    );
+    assert!(
+        html.contains("Only http and https URLs are supported"),
+        "url error rendered"
+    );
     assert!(s.channels(P).await.is_empty());
 }

@@ -17,18 +17,24 @@ async fn pages_render_with_their_data() {
     let (_, html) = s.page("/").await;
     assert!(html.contains(P));
 
-    let (status, html) = s.page(&format!("/p/{P}/settings/notifications/channels")).await;
+    let (status, html) = s
+        .page(&format!("/p/{P}/settings/notifications/channels"))
+        .await;
     assert_eq!(status, 200);
     assert!(html.contains("Alerts &lt;b&gt;"), "names are escaped");
     assert!(html.contains("https://e.com/h"));
 
     let (_, html) = s
-        .page(&format!("/p/{P}/settings/notifications/project-notifications"))
+        .page(&format!(
+            "/p/{P}/settings/notifications/project-notifications"
+        ))
         .await;
     assert!(html.contains("Execution fails"));
     assert!(html.contains("Create new notification routing"));
 
-    let (status, html) = s.page(&format!("/p/{P}/settings/notifications/channels/{id}")).await;
+    let (status, html) = s
+        .page(&format!("/p/{P}/settings/notifications/channels/{id}"))
+        .await;
     assert_eq!(status, 200);
     assert!(html.contains("Save changes"));
 }

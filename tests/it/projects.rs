@@ -7,7 +7,9 @@ async fn create_and_list_projects() {
     let empty: Vec<Value> = s.call("list_projects", &[]).await.ok();
     assert!(empty.is_empty());
 
-    let reply = s.call("create_project", &[("name", " demo/cool-tensorflow ")]).await;
+    let reply = s
+        .call("create_project", &[("name", " demo/cool-tensorflow ")])
+        .await;
     assert_eq!(
         reply.location.as_deref(),
         Some("/p/demo/cool-tensorflow/settings/notifications/channels")

@@ -34,7 +34,12 @@ impl Reply {
 
     /// The AppError variant name and its payload.
     pub fn err(&self) -> (&str, &Value) {
-        assert!(self.status >= 400, "expected an error, got {} {}", self.status, self.body);
+        assert!(
+            self.status >= 400,
+            "expected an error, got {} {}",
+            self.status,
+            self.body
+        );
         let obj = self.body.as_object().expect("error body is an object");
         let (k, v) = obj.iter().next().expect("error variant");
         (k.as_str(), v)
@@ -69,6 +74,8 @@ impl Reply {
 
 impl TestServer {
     pub async fn start() -> TestServer {
+        // What cargo-leptos would set; the tests serve no assets.
+        std::env::set_var("LEPTOS_OUTPUT_NAME", "herald");
         let dir = tempfile::tempdir().expect("temp dir");
         let db_url = format!("sqlite://{}", dir.path().join("herald.db").display());
         let config = Config {
@@ -129,7 +136,12 @@ impl TestServer {
 
     /// Posts a form as a browser without JavaScript: it wants HTML back and
     /// follows the redirect it gets.
-    pub async fn post_plain(&self, name: &str, referer: &str, form: &[(&str, &str)]) -> reqwest::Response {
+    pub async fn post_plain(
+        &self,
+        name: &str,
+        referer: &str,
+        form: &[(&str, &str)],
+    ) -> reqwest::Response {
         self.client
             .post(self.url(&format!("/api/{name}")))
             .header("Accept", "text/html,application/xhtml+xml")
@@ -173,17 +185,25 @@ impl TestServer {
     pub async fn create_routing(&self, project: &str, event: &str, channel_id: &str) -> Reply {
         self.call(
             "create_routing",
-            &[("project", project), ("event_type", event), ("channel_id", channel_id)],
+            &[
+                ("project", project),
+                ("event_type", event),
+                ("channel_id", channel_id),
+            ],
         )
         .await
     }
 
     pub async fn channels(&self, project: &str) -> Vec<Value> {
-        self.call("list_channels", &[("project", project)]).await.ok()
+        self.call("list_channels", &[("project", project)])
+            .await
+            .ok()
     }
 
     pub async fn routings(&self, project: &str) -> Vec<Value> {
-        self.call("list_routings", &[("project", project)]).await.ok()
+        self.call("list_routings", &[("project", project)])
+            .await
+            .ok()
     }
 
     /// Raw SQL against the server's database, for facts the API hides.

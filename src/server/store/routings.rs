@@ -44,13 +44,13 @@ pub async fn list(db: &DatabaseConnection, project_id: &str) -> Result<Vec<Routi
         .find_also_related(channel::Entity)
         .all(db)
         .await?;
-    let mut views: Vec<RoutingView> = rows
-        .into_iter()
-        .map(|(r, c)| view(r, c.as_ref()))
-        .collect();
+    let mut views: Vec<RoutingView> = rows.into_iter().map(|(r, c)| view(r, c.as_ref())).collect();
     let rank = |v: &RoutingView| {
         EventType::parse(&v.event_type).map_or(usize::MAX, |t| {
-            EventType::ALL.iter().position(|x| *x == t).unwrap_or(usize::MAX)
+            EventType::ALL
+                .iter()
+                .position(|x| *x == t)
+                .unwrap_or(usize::MAX)
         })
     };
     views.sort_by(|a, b| {

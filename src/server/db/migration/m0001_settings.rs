@@ -60,7 +60,12 @@ impl MigrationTrait for Migration {
                 Table::create()
                     .table(Projects::Table)
                     .col(id(Projects::Id).primary_key())
-                    .col(ColumnDef::new(Projects::Name).string_len(129).not_null().unique_key())
+                    .col(
+                        ColumnDef::new(Projects::Name)
+                            .string_len(129)
+                            .not_null()
+                            .unique_key(),
+                    )
                     .col(ColumnDef::new(Projects::CreatedAt).big_integer().not_null())
                     .to_owned(),
             )
@@ -108,7 +113,11 @@ impl MigrationTrait for Migration {
                     .table(Routings::Table)
                     .col(id(Routings::Id).primary_key())
                     .col(id(Routings::ProjectId))
-                    .col(ColumnDef::new(Routings::EventType).string_len(64).not_null())
+                    .col(
+                        ColumnDef::new(Routings::EventType)
+                            .string_len(64)
+                            .not_null(),
+                    )
                     .col(id(Routings::ChannelId))
                     .col(ColumnDef::new(Routings::Enabled).boolean().not_null())
                     .col(ColumnDef::new(Routings::CreatedAt).big_integer().not_null())
@@ -161,7 +170,11 @@ impl MigrationTrait for Migration {
                     )
                     .col(id(SecretReveals::ChannelId))
                     .col(ColumnDef::new(SecretReveals::Secret).text().not_null())
-                    .col(ColumnDef::new(SecretReveals::ExpiresAt).big_integer().not_null())
+                    .col(
+                        ColumnDef::new(SecretReveals::ExpiresAt)
+                            .big_integer()
+                            .not_null(),
+                    )
                     .foreign_key(
                         ForeignKey::create()
                             .from(SecretReveals::Table, SecretReveals::ChannelId)
