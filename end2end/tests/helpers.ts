@@ -19,7 +19,7 @@ export async function createProject(page: Page, name: string, hydrated = true) {
   await page.getByLabel("Project name").fill(name);
   await page.getByRole("button", { name: "Create project" }).click();
   await expect(page).toHaveURL(new RegExp(`/p/${name}/settings/notifications/channels$`));
-  await expect(page.getByRole("heading", { name: "Channels" })).toBeVisible();
+  await expect(page.getByRole("heading", { name: "Channels", exact: true })).toBeVisible();
 }
 
 export function channelsPath(project: string) {

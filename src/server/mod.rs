@@ -2,6 +2,7 @@
 pub mod cli;
 pub mod config;
 pub mod db;
+pub mod dispatch;
 pub mod ids;
 pub mod state;
 pub mod store;
