@@ -1,7 +1,13 @@
 //! The HTML shell and the route table.
 use crate::pages::{
-    channel_edit::ChannelEditPage, channel_new::ChannelNewPage, channels::ChannelsPage,
-    not_found::NotFound, projects::ProjectsPage, routings::RoutingsPage,
+    channel_edit::ChannelEditPage,
+    channel_new::ChannelNewPage,
+    channels::ChannelsPage,
+    deliveries::{DeliveriesPage, DeliveryPageView},
+    not_found::NotFound,
+    projects::ProjectsPage,
+    routings::RoutingsPage,
+    tokens::TokensPage,
 };
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
@@ -75,6 +81,21 @@ pub fn App() -> impl IntoView {
                     <Route
                         path=path!("/p/:owner/:name/settings/notifications/channels/:id")
                         view=ChannelEditPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=path!("/p/:owner/:name/settings/notifications/deliveries")
+                        view=DeliveriesPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=path!("/p/:owner/:name/settings/notifications/deliveries/:id")
+                        view=DeliveryPageView
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=path!("/p/:owner/:name/settings/api-tokens")
+                        view=TokensPage
                         ssr=SsrMode::Async
                     />
                     <Route

@@ -16,6 +16,9 @@ pub struct ChannelView {
     pub header_names: Vec<String>,
     pub routing_count: u64,
     pub created_at: i64,
+    /// When the current run of failures began; None while healthy.
+    pub failing_since: Option<i64>,
+    pub consecutive_failures: i32,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -143,7 +146,8 @@ pub async fn create_channel(
     if crate::server::web::is_plain_form_post() {
         // Without JavaScript the browser follows a redirect and never sees
         // this response, so the secret is parked for one pick-up.
-        let token = store::channels::park_secret(&state.db, &model.id, &secret).await?;
+        let token =
+            store::reveals::park(&state.db, &format!("channel:{}", model.id), &secret).await?;
         leptos_axum::redirect(&format!(
             "{}?created={token}",
             channel_path(&project.name, &model.id)
@@ -168,7 +172,7 @@ pub async fn take_new_secret(
     let state = crate::server::app_state()?;
     let project = store::projects::find(&state.db, &project).await?;
     let channel = store::channels::find(&state.db, &project.id, &id).await?;
-    store::channels::take_parked_secret(&state.db, &channel.id, &token).await
+    store::reveals::take(&state.db, &format!("channel:{}", channel.id), &token).await
 }
 
 #[server(prefix = "/api", endpoint = "update_channel")]

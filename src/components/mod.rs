@@ -2,6 +2,7 @@
 pub mod channel_form;
 pub mod form;
 pub mod settings_layout;
+pub mod test_result;
 pub mod time;
 
 pub use form::{action_error, FieldError, FormAlert};

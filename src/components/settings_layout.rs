@@ -1,5 +1,7 @@
 //! Project → Settings → Notifications, with its sub-pages as tabs.
+use crate::api::deliveries::deliveries_path;
 use crate::api::projects::{channels_path, routings_path};
+use crate::api::tokens::tokens_path;
 use leptos::prelude::*;
 use leptos_router::{components::A, hooks::use_params_map};
 
@@ -7,6 +9,8 @@ use leptos_router::{components::A, hooks::use_params_map};
 pub enum SettingsTab {
     Channels,
     ProjectNotifications,
+    Deliveries,
+    ApiTokens,
 }
 
 /// `owner/name` from the route parameters.
@@ -49,12 +53,22 @@ pub fn SettingsLayout(tab: SettingsTab, children: Children) -> impl IntoView {
         <div class="settings">
             <aside class="settings-side">
                 <div class="side-heading">"Settings"</div>
-                <a class="side-link active" href=move || channels_path(&project.get())>
+                <a
+                    class=if tab == SettingsTab::ApiTokens { "side-link" } else { "side-link active" }
+                    href=move || channels_path(&project.get())
+                >
                     "Notifications"
+                </a>
+                <a
+                    class=if tab == SettingsTab::ApiTokens { "side-link active" } else { "side-link" }
+                    aria-current=current(SettingsTab::ApiTokens)
+                    href=move || tokens_path(&project.get())
+                >
+                    "API tokens"
                 </a>
             </aside>
             <section class="settings-main">
-                <nav class="subnav" aria-label="Notifications">
+                <nav class="subnav" aria-label="Notifications" hidden=tab == SettingsTab::ApiTokens>
                     <a
                         class=tab_class(SettingsTab::Channels)
                         aria-current=current(SettingsTab::Channels)
@@ -68,6 +82,13 @@ pub fn SettingsLayout(tab: SettingsTab, children: Children) -> impl IntoView {
                         href=move || routings_path(&project.get())
                     >
                         "Project Notifications"
+                    </a>
+                    <a
+                        class=tab_class(SettingsTab::Deliveries)
+                        aria-current=current(SettingsTab::Deliveries)
+                        href=move || deliveries_path(&project.get())
+                    >
+                        "Deliveries"
                     </a>
                 </nav>
                 {children()}

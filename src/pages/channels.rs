@@ -1,3 +1,5 @@
+use crate::api::deliveries::SendChannelTest;
+use crate::components::test_result::TestOutcome;
 use crate::api::channels::{
     channel_path, list_channels, ChannelView, DeleteChannel, SetChannelEnabled,
 };
@@ -13,6 +15,7 @@ pub fn ChannelsPage() -> impl IntoView {
     let project = use_project_name();
     let toggle = ServerAction::<SetChannelEnabled>::new();
     let delete = ServerAction::<DeleteChannel>::new();
+    let test = ServerAction::<SendChannelTest>::new();
     let channels = Resource::new(
         move || {
             (
@@ -51,7 +54,7 @@ pub fn ChannelsPage() -> impl IntoView {
                             Err(e @ AppError::NotFound(_)) => view! { <Missing what=e.to_string()/> }.into_any(),
                             Err(e) => view! { <div class="alert alert-error">{e.to_string()}</div> }.into_any(),
                             Ok(list) if list.is_empty() => view! { <NoChannels project/> }.into_any(),
-                            Ok(list) => view! { <ChannelTable list project toggle delete/> }.into_any(),
+                            Ok(list) => view! { <ChannelTable list project toggle delete test/> }.into_any(),
                         })
                 }}
             </Transition>
@@ -80,7 +83,9 @@ fn ChannelTable(
     project: Signal<String>,
     toggle: ServerAction<SetChannelEnabled>,
     delete: ServerAction<DeleteChannel>,
+    test: ServerAction<SendChannelTest>,
 ) -> impl IntoView {
+    let test_result = Signal::derive(move || test.value().get());
     view! {
         <table class="table">
             <thead>
@@ -106,6 +111,9 @@ fn ChannelTable(
                         let next_enabled = (!c.enabled).to_string();
                         let toggle_id = c.id.clone();
                         let delete_id = c.id.clone();
+                        let test_id = c.id.clone();
+                        let test_aria = format!("Send test to channel {}", c.name);
+                        let project_name = project.get_untracked();
                         view! {
                             <tr data-channel=c.name.clone()>
                                 <td>
@@ -125,9 +133,33 @@ fn ChannelTable(
                                 <td class="mono url-cell" title=c.url_masked.clone()>{c.url_masked.clone()}</td>
                                 <td>
                                     <StatusBadge enabled=c.enabled reason=c.disabled_reason.clone()/>
+                                    {(c.consecutive_failures > 0)
+                                        .then(|| {
+                                            view! {
+                                                <div class="muted small">
+                                                    {format!(
+                                                        "{} failed deliver{} in a row",
+                                                        c.consecutive_failures,
+                                                        if c.consecutive_failures == 1 { "y" } else { "ies" },
+                                                    )}
+                                                </div>
+                                            }
+                                        })}
                                 </td>
                                 <td class="num">{c.routing_count}</td>
                                 <td class="row-actions">
+                                    <ActionForm action=test attr:class="inline-form">
+                                        <input type="hidden" name="project" value=project.get_untracked()/>
+                                        <input type="hidden" name="id" value=test_id.clone()/>
+                                        <button
+                                            type="submit"
+                                            class="button small"
+                                            aria-label=test_aria.clone()
+                                            disabled=move || test.pending().get() || !c.enabled
+                                        >
+                                            "Send test"
+                                        </button>
+                                    </ActionForm>
                                     <ActionForm action=toggle attr:class="inline-form">
                                         <input type="hidden" name="project" value=project.get_untracked()/>
                                         <input type="hidden" name="id" value=toggle_id.clone()/>
@@ -143,6 +175,7 @@ fn ChannelTable(
                                             "Delete"
                                         </button>
                                     </ActionForm>
+                                    <TestOutcome result=test_result subject_id=c.id.clone() project=project_name/>
                                 </td>
                             </tr>
                         }

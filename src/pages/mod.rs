@@ -2,6 +2,8 @@
 pub mod channel_edit;
 pub mod channel_new;
 pub mod channels;
+pub mod deliveries;
 pub mod not_found;
 pub mod projects;
 pub mod routings;
+pub mod tokens;

@@ -1,3 +1,5 @@
+use crate::api::deliveries::SendRoutingTest;
+use crate::components::test_result::TestOutcome;
 use crate::api::channels::{list_channels, ChannelView};
 use crate::api::projects::channels_path;
 use crate::api::routings::{
@@ -18,6 +20,7 @@ pub fn RoutingsPage() -> impl IntoView {
     let create = ServerAction::<CreateRouting>::new();
     let toggle = ServerAction::<SetRoutingEnabled>::new();
     let delete = ServerAction::<DeleteRouting>::new();
+    let test = ServerAction::<SendRoutingTest>::new();
     let create_error = action_error(create);
     let toggle_error = action_error(toggle);
     let delete_error = action_error(delete);
@@ -85,7 +88,7 @@ pub fn RoutingsPage() -> impl IntoView {
                                 }
                                     .into_any()
                             }
-                            Ok(list) => view! { <RoutingTable list project toggle delete/> }.into_any(),
+                            Ok(list) => view! { <RoutingTable list project toggle delete test/> }.into_any(),
                         })
                 }}
             </Transition>
@@ -154,7 +157,9 @@ fn RoutingTable(
     project: Signal<String>,
     toggle: ServerAction<SetRoutingEnabled>,
     delete: ServerAction<DeleteRouting>,
+    test: ServerAction<SendRoutingTest>,
 ) -> impl IntoView {
+    let test_result = Signal::derive(move || test.value().get());
     view! {
         <table class="table">
             <thead>
@@ -179,6 +184,9 @@ fn RoutingTable(
                         let toggle_id = r.id.clone();
                         let delete_id = r.id.clone();
                         let next_enabled = (!r.enabled).to_string();
+                        let test_id = r.id.clone();
+                        let test_aria = format!("Send test for routing {describe}");
+                        let channel_enabled = r.channel_enabled;
                         view! {
                             <tr data-routing=describe.clone()>
                                 <td>
@@ -198,6 +206,18 @@ fn RoutingTable(
                                     }}
                                 </td>
                                 <td class="row-actions">
+                                    <ActionForm action=test attr:class="inline-form">
+                                        <input type="hidden" name="project" value=project.get_untracked()/>
+                                        <input type="hidden" name="id" value=test_id.clone()/>
+                                        <button
+                                            type="submit"
+                                            class="button small"
+                                            aria-label=test_aria.clone()
+                                            disabled=move || test.pending().get() || !channel_enabled
+                                        >
+                                            "Send test"
+                                        </button>
+                                    </ActionForm>
                                     <ActionForm action=toggle attr:class="inline-form">
                                         <input type="hidden" name="project" value=project.get_untracked()/>
                                         <input type="hidden" name="id" value=toggle_id.clone()/>
@@ -213,6 +233,7 @@ fn RoutingTable(
                                             "Delete"
                                         </button>
                                     </ActionForm>
+                                    <TestOutcome result=test_result subject_id=r.id.clone() project=project.get_untracked()/>
                                 </td>
                             </tr>
                         }

@@ -1,5 +1,9 @@
-//! Configuration from environment variables, with laptop-friendly defaults.
+//! Configuration from environment variables, with laptop-friendly defaults,
+//! validated once at start.
+use super::dispatch::retry::RetrySchedule;
+use super::dispatch::ssrf::AllowList;
 use std::path::PathBuf;
+use std::time::Duration;
 
 #[derive(Clone, Debug)]
 pub struct Config {
@@ -9,28 +13,119 @@ pub struct Config {
     pub data_dir: PathBuf,
     /// `HERALD_PUBLIC_URL`: base for absolute links in messages.
     pub public_url: String,
+    pub delivery: DeliveryConfig,
+}
+
+#[derive(Clone, Debug)]
+pub struct DeliveryConfig {
+    /// `HERALD_DELIVERY_TIMEOUT` (default 10s).
+    pub timeout: Duration,
+    /// `HERALD_RETRY_SCHEDULE` (default `0,5s,5m,30m,2h,5h,10h,10h`).
+    pub retry: RetrySchedule,
+    /// `HERALD_ALLOWED_NETWORKS`: CIDRs the SSRF guard lets through.
+    pub allowed_networks: AllowList,
+    /// `HERALD_MAX_IN_FLIGHT` (default 64): concurrent requests overall.
+    pub max_in_flight: usize,
+    /// `HERALD_MAX_IN_FLIGHT_PER_CHANNEL` (default 8).
+    pub max_in_flight_per_channel: usize,
+    /// `HERALD_DISABLE_AFTER` (default 5d): a channel failing this long is disabled…
+    pub disable_after: Duration,
+    /// …`HERALD_DISABLE_MIN_FAILURES` (default 10): …once it also has this many failures in a row.
+    pub disable_min_failures: u32,
+    /// Whether this process runs the dispatcher at all.
+    pub dispatch: bool,
+}
+
+impl Default for DeliveryConfig {
+    fn default() -> Self {
+        DeliveryConfig {
+            timeout: Duration::from_secs(10),
+            retry: RetrySchedule::default(),
+            allowed_networks: AllowList::default(),
+            max_in_flight: 64,
+            max_in_flight_per_channel: 8,
+            disable_after: Duration::from_secs(5 * 24 * 3600),
+            disable_min_failures: 10,
+            dispatch: true,
+        }
+    }
+}
+
+fn env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+/// `10s`, `500ms`, `5m`, `2h`, `5d`, or a bare number of seconds.
+pub fn parse_duration(name: &str, value: &str) -> anyhow::Result<Duration> {
+    let v = value.trim();
+    let (num, unit) = v
+        .find(|c: char| !c.is_ascii_digit() && c != '.')
+        .map(|i| v.split_at(i))
+        .unwrap_or((v, "s"));
+    let n: f64 = num
+        .parse()
+        .map_err(|_| anyhow::anyhow!("{name}: `{value}` is not a duration like 10s, 5m or 2h"))?;
+    let secs = match unit {
+        "ms" => n / 1000.0,
+        "s" => n,
+        "m" => n * 60.0,
+        "h" => n * 3600.0,
+        "d" => n * 86400.0,
+        _ => anyhow::bail!("{name}: unknown unit in `{value}` (use ms, s, m, h or d)"),
+    };
+    Ok(Duration::from_secs_f64(secs))
+}
+
+fn parse_count(name: &str, value: &str) -> anyhow::Result<usize> {
+    match value.trim().parse::<usize>() {
+        Ok(n) if n > 0 => Ok(n),
+        _ => anyhow::bail!("{name}: `{value}` is not a positive whole number"),
+    }
 }
 
 impl Config {
     pub fn from_env() -> anyhow::Result<Self> {
-        let data_dir = PathBuf::from(
-            std::env::var("HERALD_DATA_DIR").unwrap_or_else(|_| "./data".to_string()),
-        );
-        let database_url = match std::env::var("DATABASE_URL") {
-            Ok(url) if !url.trim().is_empty() => url,
-            _ => format!("sqlite://{}", data_dir.join("herald.db").display()),
-        };
-        let public_url = std::env::var("HERALD_PUBLIC_URL")
-            .unwrap_or_else(|_| "http://127.0.0.1:3000".to_string());
+        let data_dir =
+            PathBuf::from(env("HERALD_DATA_DIR").unwrap_or_else(|| "./data".to_string()));
+        let database_url = env("DATABASE_URL")
+            .unwrap_or_else(|| format!("sqlite://{}", data_dir.join("herald.db").display()));
+        let public_url =
+            env("HERALD_PUBLIC_URL").unwrap_or_else(|| "http://127.0.0.1:3000".to_string());
         let parsed = url::Url::parse(&public_url)
             .map_err(|e| anyhow::anyhow!("HERALD_PUBLIC_URL `{public_url}` is not a URL: {e}"))?;
         if !matches!(parsed.scheme(), "http" | "https") {
             anyhow::bail!("HERALD_PUBLIC_URL must be an http or https URL");
         }
+        let mut delivery = DeliveryConfig::default();
+        if let Some(v) = env("HERALD_DELIVERY_TIMEOUT") {
+            delivery.timeout = parse_duration("HERALD_DELIVERY_TIMEOUT", &v)?;
+        }
+        if let Some(v) = env("HERALD_RETRY_SCHEDULE") {
+            delivery.retry = RetrySchedule::parse(&v)
+                .map_err(|e| anyhow::anyhow!("HERALD_RETRY_SCHEDULE: {e}"))?;
+        }
+        if let Some(v) = env("HERALD_ALLOWED_NETWORKS") {
+            delivery.allowed_networks = AllowList::parse(&v)
+                .map_err(|e| anyhow::anyhow!("HERALD_ALLOWED_NETWORKS: {e}"))?;
+        }
+        if let Some(v) = env("HERALD_MAX_IN_FLIGHT") {
+            delivery.max_in_flight = parse_count("HERALD_MAX_IN_FLIGHT", &v)?;
+        }
+        if let Some(v) = env("HERALD_MAX_IN_FLIGHT_PER_CHANNEL") {
+            delivery.max_in_flight_per_channel =
+                parse_count("HERALD_MAX_IN_FLIGHT_PER_CHANNEL", &v)?;
+        }
+        if let Some(v) = env("HERALD_DISABLE_AFTER") {
+            delivery.disable_after = parse_duration("HERALD_DISABLE_AFTER", &v)?;
+        }
+        if let Some(v) = env("HERALD_DISABLE_MIN_FAILURES") {
+            delivery.disable_min_failures = parse_count("HERALD_DISABLE_MIN_FAILURES", &v)? as u32;
+        }
         Ok(Config {
             database_url,
             data_dir,
             public_url: public_url.trim_end_matches('/').to_string(),
+            delivery,
         })
     }
 
@@ -45,5 +140,29 @@ impl Config {
             })?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("X", "10s").unwrap(), Duration::from_secs(10));
+        assert_eq!(
+            parse_duration("X", "250ms").unwrap(),
+            Duration::from_millis(250)
+        );
+        assert_eq!(
+            parse_duration("X", "5d").unwrap(),
+            Duration::from_secs(432_000)
+        );
+        assert_eq!(parse_duration("X", "3").unwrap(), Duration::from_secs(3));
+        assert!(parse_duration("X", "ten")
+            .unwrap_err()
+            .to_string()
+            .contains("X"));
+        assert!(parse_duration("X", "5w").is_err());
     }
 }

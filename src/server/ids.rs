@@ -54,3 +54,37 @@ mod tests {
         assert_eq!(a.len(), 36);
     }
 }
+
+/// A project API token: `hrld_` and 32 URL-safe random characters.
+pub fn new_api_token() -> String {
+    format!("hrld_{}", new_token(24))
+}
+
+/// How tokens are stored and looked up: SHA-256, hex.
+pub fn token_hash(token: &str) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(token.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+#[cfg(test)]
+mod token_tests {
+    use super::*;
+
+    #[test]
+    fn api_token_format_and_hash() {
+        let token = new_api_token();
+        let rest = token.strip_prefix("hrld_").expect("prefix");
+        assert!(rest.len() >= 24);
+        assert!(rest
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'));
+        assert_eq!(token_hash("abc").len(), 64);
+        assert_eq!(
+            token_hash("abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
+}

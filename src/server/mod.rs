@@ -4,6 +4,7 @@ pub mod config;
 pub mod db;
 pub mod dispatch;
 pub mod ids;
+pub mod ingest;
 pub mod state;
 pub mod store;
 pub mod web;

@@ -10,6 +10,8 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub db: DatabaseConnection,
     pub config: Arc<Config>,
+    /// Wakes the dispatcher when new deliveries are committed.
+    pub wake: Arc<tokio::sync::Notify>,
 }
 
 /// The state inside a server function; provided by the router.

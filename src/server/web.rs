@@ -7,7 +7,7 @@ use axum::extract::Request;
 use axum::http::{header, request::Parts, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::Router;
 use leptos::prelude::*;
 use leptos::server_fn::error::SERVER_FN_ERROR_HEADER;
@@ -15,8 +15,9 @@ use leptos_axum::{generate_route_list, LeptosRoutes};
 use std::sync::Arc;
 use tower_http::limit::RequestBodyLimitLayer;
 
-/// Largest request body any route accepts.
-const SERVER_FN_BODY_LIMIT: usize = 256 * 1024;
+/// Largest request body any route accepts; the events API checks its own,
+/// smaller limit so it can answer in JSON.
+const SERVER_FN_BODY_LIMIT: usize = 1024 * 1024;
 
 /// True when the current server function was called by a plain HTML form
 /// (JavaScript off): such a caller follows redirects and never reads the
@@ -67,6 +68,7 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
         leptos_options,
         db,
         config: Arc::new(config),
+        wake: Arc::new(tokio::sync::Notify::new()),
     })
 }
 
@@ -76,6 +78,7 @@ pub fn router(state: AppState) -> Router {
     let shell_options = state.leptos_options.clone();
     Router::new()
         .route("/healthz", get(healthz))
+        .route("/api/v1/events", post(super::ingest::post_event))
         .leptos_routes_with_context(
             &state,
             routes,
@@ -88,9 +91,23 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
+/// Starts the dispatcher for `state` unless the configuration turns it off.
+pub fn start_dispatcher(state: &AppState) -> anyhow::Result<()> {
+    if state.config.delivery.dispatch {
+        let dispatcher = super::dispatch::worker::Dispatcher::new(
+            state.db.clone(),
+            state.config.delivery.clone(),
+            state.wake.clone(),
+        )?;
+        dispatcher.spawn();
+    }
+    Ok(())
+}
+
 /// Serves Herald until Ctrl-C or SIGTERM.
 pub async fn serve(config: Config) -> anyhow::Result<()> {
     let state = build_state(config).await?;
+    start_dispatcher(&state)?;
     let addr = state.leptos_options.site_addr;
     let app = router(state);
     let listener = tokio::net::TcpListener::bind(&addr)

@@ -2,6 +2,8 @@
 //! fresh SQLite file, over HTTP on loopback.
 mod channels;
 mod pages;
+mod delivery;
 mod projects;
+mod receiver;
 mod routings;
 mod support;

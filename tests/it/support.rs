@@ -1,9 +1,13 @@
 //! A real Herald on a loopback port with its own SQLite file, and a client
 //! that calls server functions the way a browser's form does.
+use herald::server::config::DeliveryConfig;
+use herald::server::dispatch::retry::RetrySchedule;
+use herald::server::dispatch::ssrf::AllowList;
 use herald::server::{web, Config};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use std::net::SocketAddr;
+use std::time::Duration;
 use tempfile::TempDir;
 
 pub struct TestServer {
@@ -74,16 +78,30 @@ impl Reply {
 
 impl TestServer {
     pub async fn start() -> TestServer {
+        Self::start_with(|_| {}).await
+    }
+
+    /// A server whose dispatcher retries fast and may deliver to loopback;
+    /// `adjust` changes the configuration first.
+    pub async fn start_with(adjust: impl FnOnce(&mut Config)) -> TestServer {
         // What cargo-leptos would set; the tests serve no assets.
         std::env::set_var("LEPTOS_OUTPUT_NAME", "herald");
         let dir = tempfile::tempdir().expect("temp dir");
         let db_url = format!("sqlite://{}", dir.path().join("herald.db").display());
-        let config = Config {
+        let mut config = Config {
             database_url: db_url.clone(),
             data_dir: dir.path().to_path_buf(),
             public_url: "http://herald.test".into(),
+            delivery: DeliveryConfig {
+                timeout: Duration::from_millis(1500),
+                retry: RetrySchedule::parse("0,300ms,300ms,300ms").unwrap(),
+                allowed_networks: AllowList::parse("127.0.0.0/8").unwrap(),
+                ..DeliveryConfig::default()
+            },
         };
+        adjust(&mut config);
         let state = web::build_state(config).await.expect("state");
+        web::start_dispatcher(&state).expect("dispatcher");
         let app = web::router(state);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
@@ -204,6 +222,67 @@ impl TestServer {
         self.call("list_routings", &[("project", project)])
             .await
             .ok()
+    }
+
+    /// Creates an API token through the server function; returns it.
+    pub async fn create_token(&self, project: &str) -> String {
+        let created: Value = self
+            .call("create_token", &[("project", project), ("name", "tests")])
+            .await
+            .ok();
+        created["token"].as_str().unwrap().to_string()
+    }
+
+    /// Posts an event to the public API.
+    pub async fn post_event(&self, token: &str, body: &Value) -> (u16, Value) {
+        let res = self
+            .client
+            .post(self.url("/api/v1/events"))
+            .bearer_auth(token)
+            .json(body)
+            .send()
+            .await
+            .unwrap();
+        let status = res.status().as_u16();
+        (status, res.json().await.unwrap_or(Value::Null))
+    }
+
+    /// The delivery as the UI sees it, with its attempts.
+    pub async fn delivery(&self, project: &str, id: &str) -> Value {
+        self.call("get_delivery", &[("project", project), ("id", id)])
+            .await
+            .ok()
+    }
+
+    /// All deliveries of a project (first page), newest first.
+    pub async fn deliveries(&self, project: &str) -> Vec<Value> {
+        let page: Value = self
+            .call("list_deliveries", &[("project", project), ("page", "1")])
+            .await
+            .ok();
+        page["rows"].as_array().unwrap().clone()
+    }
+
+    /// Waits until `check` holds for the delivery, or panics after `limit`.
+    pub async fn wait_delivery(
+        &self,
+        project: &str,
+        id: &str,
+        limit: Duration,
+        check: impl Fn(&Value) -> bool,
+    ) -> Value {
+        let deadline = tokio::time::Instant::now() + limit;
+        loop {
+            let d = self.delivery(project, id).await;
+            if check(&d) {
+                return d;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "delivery never reached the expected state: {d:#}"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
     }
 
     /// Raw SQL against the server's database, for facts the API hides.

@@ -2,15 +2,12 @@ use crate::api::channels::{ChannelView, ValidChannel};
 use crate::api::{AppError, DependentRouting};
 use crate::domain::validation::mask_url;
 use crate::domain::EventType;
-use crate::server::db::entities::{channel, routing, secret_reveal};
-use crate::server::ids::{new_id, new_signing_secret, new_token, now_ms};
+use crate::server::db::entities::{channel, routing};
+use crate::server::ids::{new_id, new_signing_secret, now_ms};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait,
     PaginatorTrait, QueryFilter, QueryOrder, TransactionTrait,
 };
-
-/// How long a no-JavaScript browser has to pick up a new secret.
-const REVEAL_TTL_MS: i64 = 10 * 60 * 1000;
 
 pub const KIND_WEBHOOK: &str = "webhook";
 
@@ -31,6 +28,8 @@ fn view(model: channel::Model, routing_count: u64) -> ChannelView {
         header_names,
         routing_count,
         created_at: model.created_at,
+        failing_since: model.failing_since,
+        consecutive_failures: model.consecutive_failures,
     }
 }
 
@@ -125,6 +124,8 @@ pub async fn create(
         disabled_reason: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
+        failing_since: Set(None),
+        consecutive_failures: Set(0),
     };
     match model.insert(db).await {
         Ok(model) => Ok((model, secret)),
@@ -220,45 +221,4 @@ pub async fn delete(
     })
     .await?;
     Ok(())
-}
-
-/// Parks a new secret for one pick-up by a browser without JavaScript.
-pub async fn park_secret(
-    db: &DatabaseConnection,
-    channel_id: &str,
-    secret: &str,
-) -> Result<String, AppError> {
-    let token = new_token(24);
-    secret_reveal::ActiveModel {
-        token: Set(token.clone()),
-        channel_id: Set(channel_id.to_string()),
-        secret: Set(secret.to_string()),
-        expires_at: Set(now_ms() + REVEAL_TTL_MS),
-    }
-    .insert(db)
-    .await?;
-    Ok(token)
-}
-
-/// Returns a parked secret once, deleting it (and any expired ones).
-pub async fn take_parked_secret(
-    db: &DatabaseConnection,
-    channel_id: &str,
-    token: &str,
-) -> Result<Option<String>, AppError> {
-    let now = now_ms();
-    secret_reveal::Entity::delete_many()
-        .filter(secret_reveal::Column::ExpiresAt.lt(now))
-        .exec(db)
-        .await?;
-    let found = secret_reveal::Entity::find_by_id(token)
-        .filter(secret_reveal::Column::ChannelId.eq(channel_id))
-        .one(db)
-        .await?;
-    let Some(found) = found else {
-        return Ok(None);
-    };
-    // Only the request that deletes the row may show the secret.
-    let deleted = secret_reveal::Entity::delete_by_id(token).exec(db).await?;
-    Ok((deleted.rows_affected == 1).then_some(found.secret))
 }

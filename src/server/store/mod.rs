@@ -1,8 +1,11 @@
 //! Queries and mutations, grouped by what they manage. Callers pass input
 //! already validated by `crate::domain::validation`.
 pub mod channels;
+pub mod deliveries;
 pub mod projects;
+pub mod reveals;
 pub mod routings;
+pub mod tokens;
 
 use sea_orm::{DbErr, SqlErr};
 

@@ -19,6 +19,9 @@ pub struct Model {
     pub disabled_reason: Option<String>,
     pub created_at: i64,
     pub updated_at: i64,
+    /// When the current run of failed deliveries began; None while healthy.
+    pub failing_since: Option<i64>,
+    pub consecutive_failures: i32,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -43,7 +43,7 @@ enum Routings {
 enum SecretReveals {
     Table,
     Token,
-    ChannelId,
+    Subject,
     Secret,
     ExpiresAt,
 }
@@ -168,18 +168,16 @@ impl MigrationTrait for Migration {
                             .not_null()
                             .primary_key(),
                     )
-                    .col(id(SecretReveals::ChannelId))
+                    .col(
+                        ColumnDef::new(SecretReveals::Subject)
+                            .string_len(100)
+                            .not_null(),
+                    )
                     .col(ColumnDef::new(SecretReveals::Secret).text().not_null())
                     .col(
                         ColumnDef::new(SecretReveals::ExpiresAt)
                             .big_integer()
                             .not_null(),
-                    )
-                    .foreign_key(
-                        ForeignKey::create()
-                            .from(SecretReveals::Table, SecretReveals::ChannelId)
-                            .to(Channels::Table, Channels::Id)
-                            .on_delete(ForeignKeyAction::Cascade),
                     )
                     .to_owned(),
             )

@@ -3,12 +3,16 @@
 use sea_orm_migration::prelude::*;
 
 mod m0001_settings;
+mod m0002_delivery;
 
 pub struct Migrator;
 
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m0001_settings::Migration)]
+        vec![
+            Box::new(m0001_settings::Migration),
+            Box::new(m0002_delivery::Migration),
+        ]
     }
 }

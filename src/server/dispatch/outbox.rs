@@ -1,0 +1,234 @@
+//! The outbox: events and the deliveries they fan out to, written in one
+//! transaction; and the dispatcher's claims on due deliveries.
+use crate::domain::render;
+use crate::domain::EventType;
+use crate::server::db::entities::{channel, delivery, event, project, routing};
+use crate::server::ids::{new_id, now_ms};
+use sea_orm::sea_query::{Expr, Query};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
+    QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
+};
+
+pub const PENDING: &str = "pending";
+pub const SUCCEEDED: &str = "succeeded";
+pub const FAILED: &str = "failed";
+
+/// Where an event should go: every enabled routing of its type, or one
+/// channel only (a test message).
+pub enum Target<'a> {
+    Routings,
+    Channel(&'a channel::Model, Option<&'a str>),
+}
+
+/// What accepting an event produced.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Accepted {
+    pub event_id: String,
+    pub deliveries: i32,
+    pub delivery_ids: Vec<String>,
+}
+
+/// Stores the event and one delivery per target in one transaction, so an
+/// acknowledged event can never lose its deliveries.
+pub async fn accept(
+    db: &DatabaseConnection,
+    project: &project::Model,
+    event_type: EventType,
+    data: &serde_json::Map<String, serde_json::Value>,
+    idempotency_key: Option<&str>,
+    target: Target<'_>,
+    public_url: &str,
+) -> Result<Accepted, DbErr> {
+    let message = render::render(event_type, &project.id, &project.name, data, public_url);
+    let payload = serde_json::to_string(&message).map_err(|e| DbErr::Custom(e.to_string()))?;
+    let data_text = serde_json::to_string(data).map_err(|e| DbErr::Custom(e.to_string()))?;
+    let destinations: Vec<(String, Option<String>)> = match target {
+        Target::Routings => routing::Entity::find()
+            .filter(routing::Column::ProjectId.eq(project.id.as_str()))
+            .filter(routing::Column::EventType.eq(event_type.as_str()))
+            .filter(routing::Column::Enabled.eq(true))
+            .find_also_related(channel::Entity)
+            .all(db)
+            .await?
+            .into_iter()
+            .filter_map(|(r, c)| c.filter(|c| c.enabled).map(|c| (c.id, Some(r.id))))
+            .collect(),
+        Target::Channel(c, routing_id) => vec![(c.id.clone(), routing_id.map(str::to_string))],
+    };
+    // Reads happen before the transaction: on SQLite a transaction that
+    // reads first and writes later can fail at once instead of waiting.
+    let txn = db.begin().await?;
+    let now = now_ms();
+    let event_id = new_id();
+    event::Entity::insert(event::ActiveModel {
+        id: Set(event_id.clone()),
+        project_id: Set(project.id.clone()),
+        event_type: Set(event_type.as_str().to_string()),
+        data: Set(data_text),
+        idempotency_key: Set(idempotency_key.map(str::to_string)),
+        deliveries: Set(destinations.len() as i32),
+        created_at: Set(now),
+    })
+    .exec(&txn)
+    .await?;
+    let mut delivery_ids = Vec::with_capacity(destinations.len());
+    let rows: Vec<delivery::ActiveModel> = destinations
+        .into_iter()
+        .map(|(channel_id, routing_id)| {
+            let id = new_id();
+            delivery_ids.push(id.clone());
+            delivery::ActiveModel {
+                id: Set(id),
+                project_id: Set(project.id.clone()),
+                event_id: Set(event_id.clone()),
+                channel_id: Set(channel_id),
+                routing_id: Set(routing_id),
+                event_type: Set(event_type.as_str().to_string()),
+                payload: Set(payload.clone()),
+                status: Set(PENDING.to_string()),
+                attempts: Set(0),
+                round_attempts: Set(0),
+                next_attempt_at: Set(now),
+                lease_id: Set(None),
+                lease_until: Set(None),
+                last_status_code: Set(None),
+                last_error: Set(None),
+                created_at: Set(now),
+                updated_at: Set(now),
+                completed_at: Set(None),
+            }
+        })
+        .collect();
+    if !rows.is_empty() {
+        delivery::Entity::insert_many(rows).exec(&txn).await?;
+    }
+    txn.commit().await?;
+    Ok(Accepted {
+        event_id,
+        deliveries: delivery_ids.len() as i32,
+        delivery_ids,
+    })
+}
+
+/// A claimed delivery with what sending it needs.
+#[derive(Clone, Debug)]
+pub struct Claimed {
+    pub delivery: delivery::Model,
+    pub channel: channel::Model,
+}
+
+/// Claims up to `limit` due deliveries for `lease_ms`, skipping channels in
+/// `skip_channels` (already at their concurrency limit). A conditional
+/// update makes the claim atomic: two workers never hold the same delivery.
+pub async fn claim(
+    db: &DatabaseConnection,
+    lease_id: &str,
+    lease_ms: i64,
+    limit: u64,
+    skip_channels: &[String],
+) -> Result<Vec<Claimed>, DbErr> {
+    let now = now_ms();
+    let due = delivery::Column::Status
+        .eq(PENDING)
+        .and(delivery::Column::NextAttemptAt.lte(now))
+        .and(
+            delivery::Column::LeaseUntil
+                .is_null()
+                .or(delivery::Column::LeaseUntil.lt(now)),
+        );
+    let enabled_channels = Query::select()
+        .column(channel::Column::Id)
+        .from(channel::Entity)
+        .and_where(channel::Column::Enabled.eq(true))
+        .to_owned();
+    let mut candidates = delivery::Entity::find()
+        .select_only()
+        .column(delivery::Column::Id)
+        .filter(due.clone())
+        .filter(delivery::Column::ChannelId.in_subquery(enabled_channels))
+        .order_by_asc(delivery::Column::NextAttemptAt)
+        .limit(limit);
+    if !skip_channels.is_empty() {
+        candidates =
+            candidates.filter(delivery::Column::ChannelId.is_not_in(skip_channels.iter().cloned()));
+    }
+    let ids: Vec<String> = candidates.into_tuple().all(db).await?;
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    delivery::Entity::update_many()
+        .col_expr(delivery::Column::LeaseId, Expr::value(lease_id))
+        .col_expr(delivery::Column::LeaseUntil, Expr::value(now + lease_ms))
+        .filter(delivery::Column::Id.is_in(ids))
+        .filter(due)
+        .exec(db)
+        .await?;
+    let rows = delivery::Entity::find()
+        .filter(delivery::Column::LeaseId.eq(lease_id))
+        .filter(delivery::Column::Status.eq(PENDING))
+        .find_also_related(channel::Entity)
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(d, c)| {
+            c.map(|channel| Claimed {
+                delivery: d,
+                channel,
+            })
+        })
+        .collect())
+}
+
+/// When the next delivery falls due, for the worker's sleep.
+pub async fn next_due_at(db: &DatabaseConnection) -> Result<Option<i64>, DbErr> {
+    let now = now_ms();
+    let row: Option<(i64, Option<i64>)> = delivery::Entity::find()
+        .select_only()
+        .column(delivery::Column::NextAttemptAt)
+        .column(delivery::Column::LeaseUntil)
+        .filter(delivery::Column::Status.eq(PENDING))
+        .order_by_asc(delivery::Column::NextAttemptAt)
+        .limit(1)
+        .into_tuple()
+        .one(db)
+        .await?;
+    Ok(row.map(|(next, lease)| match lease {
+        Some(until) if until > now => until.max(next),
+        _ => next,
+    }))
+}
+
+/// Puts a delivery back on the schedule to be tried now (redeliver), unless
+/// a worker holds it at this moment.
+pub async fn redeliver<C: ConnectionTrait>(db: &C, delivery_id: &str) -> Result<bool, DbErr> {
+    let now = now_ms();
+    let not_in_flight = delivery::Column::Status
+        .ne(PENDING)
+        .or(delivery::Column::LeaseUntil
+            .is_null()
+            .or(delivery::Column::LeaseUntil.lt(now)));
+    let res = delivery::Entity::update_many()
+        .col_expr(delivery::Column::Status, Expr::value(PENDING))
+        .col_expr(delivery::Column::RoundAttempts, Expr::value(0))
+        .col_expr(delivery::Column::NextAttemptAt, Expr::value(now))
+        .col_expr(
+            delivery::Column::LeaseId,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(
+            delivery::Column::LeaseUntil,
+            Expr::value(Option::<i64>::None),
+        )
+        .col_expr(
+            delivery::Column::CompletedAt,
+            Expr::value(Option::<i64>::None),
+        )
+        .col_expr(delivery::Column::UpdatedAt, Expr::value(now))
+        .filter(delivery::Column::Id.eq(delivery_id))
+        .filter(not_in_flight)
+        .exec(db)
+        .await?;
+    Ok(res.rows_affected == 1)
+}

@@ -1,0 +1,185 @@
+//! One HTTP attempt: sign, POST, capture the answer.
+use super::signing::{self, SigningSecret};
+use super::ssrf::{self, AllowList, BlockedAddress, GuardedResolver};
+use crate::server::db::entities::{channel, delivery};
+use crate::server::ids::now_ms;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// How much of a response body is kept.
+pub const RESPONSE_BODY_CAP: usize = 4096;
+/// What the UI shows instead of a custom header's value.
+pub const MASK: &str = "••••••";
+
+pub fn user_agent() -> String {
+    format!("Herald/{}", env!("CARGO_PKG_VERSION"))
+}
+
+/// What one attempt did, ready to be recorded.
+#[derive(Clone, Debug, Default)]
+pub struct Outcome {
+    pub started_at: i64,
+    pub duration_ms: i64,
+    /// As sent, custom header values masked.
+    pub request_headers: Vec<(String, String)>,
+    pub status: Option<u16>,
+    pub response_headers: Vec<(String, String)>,
+    pub response_body: Option<String>,
+    /// `timeout`, `connect`, `blocked`, `tls`, `request`, `config` when no answer came.
+    pub error_kind: Option<&'static str>,
+    pub error_message: Option<String>,
+    /// `Retry-After`, raw, on 429 and 503.
+    pub retry_after: Option<String>,
+}
+
+impl Outcome {
+    pub fn succeeded(&self) -> bool {
+        self.status.is_some_and(|s| (200..300).contains(&s))
+    }
+}
+
+pub struct Sender {
+    client: reqwest::Client,
+    allow: Arc<AllowList>,
+}
+
+impl Sender {
+    pub fn new(timeout: Duration, allow: AllowList) -> anyhow::Result<Sender> {
+        let allow = Arc::new(allow);
+        let client = reqwest::Client::builder()
+            .timeout(timeout)
+            .connect_timeout(timeout.min(Duration::from_secs(5)))
+            .redirect(reqwest::redirect::Policy::none())
+            // A proxy would resolve the destination itself, past the SSRF guard.
+            .no_proxy()
+            .user_agent(user_agent())
+            .dns_resolver(Arc::new(GuardedResolver::new(allow.clone())))
+            .pool_idle_timeout(Duration::from_secs(60))
+            .pool_max_idle_per_host(32)
+            .build()?;
+        Ok(Sender { client, allow })
+    }
+
+    /// Sends `delivery` to `channel` once. Never fails: every problem is an
+    /// outcome to record.
+    pub async fn send(&self, delivery: &delivery::Model, channel: &channel::Model) -> Outcome {
+        let started_at = now_ms();
+        let clock = Instant::now();
+        let mut outcome = self.attempt(delivery, channel).await;
+        outcome.started_at = started_at;
+        outcome.duration_ms = clock.elapsed().as_millis() as i64;
+        outcome
+    }
+
+    async fn attempt(&self, delivery: &delivery::Model, channel: &channel::Model) -> Outcome {
+        let mut outcome = Outcome::default();
+        let fail = |mut o: Outcome, kind: &'static str, message: String| {
+            o.error_kind = Some(kind);
+            o.error_message = Some(message);
+            o
+        };
+        let url = match url::Url::parse(&channel.url) {
+            Ok(url) => url,
+            Err(e) => return fail(outcome, "config", format!("invalid URL: {e}")),
+        };
+        // reqwest skips the resolver for IP literals; check those here.
+        if let Err(blocked) = ssrf::check_url(&url, &self.allow) {
+            return fail(outcome, "blocked", blocked.to_string());
+        }
+        let secret = match SigningSecret::parse(&channel.secret) {
+            Ok(s) => s,
+            Err(e) => return fail(outcome, "config", format!("signing secret unusable: {e}")),
+        };
+        let msg_id = format!("msg_{}", delivery.id);
+        let timestamp = now_ms() / 1000;
+        let body = delivery.payload.as_bytes();
+        let signature = signing::sign(&[secret], &msg_id, timestamp, body);
+
+        let mut sent: Vec<(String, String)> = vec![
+            ("content-type".into(), "application/json".into()),
+            ("user-agent".into(), user_agent()),
+            ("webhook-id".into(), msg_id.clone()),
+            ("webhook-timestamp".into(), timestamp.to_string()),
+            ("webhook-signature".into(), signature.clone()),
+        ];
+        let mut request = self
+            .client
+            .post(url)
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .header("webhook-id", &msg_id)
+            .header("webhook-timestamp", timestamp.to_string())
+            .header("webhook-signature", &signature);
+        let custom: Vec<(String, String)> =
+            serde_json::from_value(channel.headers.clone()).unwrap_or_default();
+        for (name, value) in custom {
+            request = request.header(name.as_str(), value);
+            sent.push((name, MASK.to_string()));
+        }
+        outcome.request_headers = sent;
+
+        let response = match request.body(delivery.payload.clone()).send().await {
+            Ok(r) => r,
+            Err(e) => {
+                let (kind, message) = classify(&e);
+                return fail(outcome, kind, message);
+            }
+        };
+        let status = response.status().as_u16();
+        outcome.status = Some(status);
+        outcome.response_headers = response
+            .headers()
+            .iter()
+            .map(|(k, v)| {
+                (
+                    k.as_str().to_string(),
+                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                )
+            })
+            .collect();
+        if status == 429 || status == 503 {
+            outcome.retry_after = response
+                .headers()
+                .get(reqwest::header::RETRY_AFTER)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string);
+        }
+        outcome.response_body = Some(read_capped(response).await);
+        outcome
+    }
+}
+
+/// Reads at most `RESPONSE_BODY_CAP` bytes; the rest is never buffered.
+async fn read_capped(mut response: reqwest::Response) -> String {
+    let mut buf: Vec<u8> = Vec::new();
+    while buf.len() < RESPONSE_BODY_CAP {
+        match response.chunk().await {
+            Ok(Some(chunk)) => buf.extend_from_slice(&chunk),
+            _ => break,
+        }
+    }
+    buf.truncate(RESPONSE_BODY_CAP);
+    String::from_utf8_lossy(&buf).into_owned()
+}
+
+fn classify(err: &reqwest::Error) -> (&'static str, String) {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(err);
+    let mut chain = Vec::new();
+    while let Some(e) = source {
+        if let Some(blocked) = e.downcast_ref::<BlockedAddress>() {
+            return ("blocked", blocked.to_string());
+        }
+        chain.push(e.to_string());
+        source = e.source();
+    }
+    let message = chain.join(": ");
+    let kind = if err.is_timeout() {
+        "timeout"
+    } else if message.contains("certificate") || message.to_ascii_lowercase().contains("tls") {
+        "tls"
+    } else if err.is_connect() {
+        "connect"
+    } else {
+        "request"
+    };
+    (kind, message)
+}
