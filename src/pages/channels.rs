@@ -1,10 +1,10 @@
-use crate::api::deliveries::SendChannelTest;
-use crate::components::test_result::TestOutcome;
 use crate::api::channels::{
     channel_path, list_channels, ChannelView, DeleteChannel, SetChannelEnabled,
 };
+use crate::api::deliveries::SendChannelTest;
 use crate::api::projects::routings_path;
 use crate::api::AppError;
+use crate::components::test_result::TestOutcome;
 use crate::components::{action_error, use_project_name, FormAlert, SettingsLayout, SettingsTab};
 use crate::pages::not_found::Missing;
 use leptos::prelude::*;

@@ -1,11 +1,11 @@
-use crate::api::deliveries::SendRoutingTest;
-use crate::components::test_result::TestOutcome;
 use crate::api::channels::{list_channels, ChannelView};
+use crate::api::deliveries::SendRoutingTest;
 use crate::api::projects::channels_path;
 use crate::api::routings::{
     list_routings, CreateRouting, DeleteRouting, RoutingView, SetRoutingEnabled,
 };
 use crate::api::AppError;
+use crate::components::test_result::TestOutcome;
 use crate::components::{
     action_error, use_project_name, FieldError, FormAlert, SettingsLayout, SettingsTab,
 };

@@ -1,8 +1,9 @@
 //! Integration tests: every server function against a real Herald with a
 //! fresh SQLite file, over HTTP on loopback.
 mod channels;
-mod pages;
+mod crash;
 mod delivery;
+mod pages;
 mod projects;
 mod receiver;
 mod routings;

@@ -50,6 +50,8 @@ pub struct Received {
 #[derive(Default)]
 struct Inner {
     script: VecDeque<Reply>,
+    /// The reply once the script is used up; 200 when unset.
+    default: Option<Reply>,
     received: Vec<Received>,
 }
 
@@ -68,7 +70,8 @@ async fn handle(State(r): State<Receiver>, headers: HeaderMap, body: Bytes) -> R
             body,
             at: Instant::now(),
         });
-        inner.script.pop_front().unwrap_or_else(|| Reply::status(200))
+        let fallback = inner.default.clone().unwrap_or_else(|| Reply::status(200));
+        inner.script.pop_front().unwrap_or(fallback)
     };
     r.arrived.notify_waiters();
     if !reply.delay.is_zero() {
@@ -90,7 +93,9 @@ impl Receiver {
             inner: Arc::default(),
             arrived: Arc::new(Notify::new()),
         };
-        let app = Router::new().route("/hook", post(handle)).with_state(receiver.clone());
+        let app = Router::new()
+            .route("/hook", post(handle))
+            .with_state(receiver.clone());
         tokio::spawn(async move {
             axum::serve(listener, app).await.unwrap();
         });
@@ -104,6 +109,11 @@ impl Receiver {
     /// The next requests get these replies, in order; then 200.
     pub fn script(&self, replies: Vec<Reply>) {
         self.inner.lock().unwrap().script.extend(replies);
+    }
+
+    /// The reply for every request after the script.
+    pub fn set_default(&self, reply: Reply) {
+        self.inner.lock().unwrap().default = Some(reply);
     }
 
     pub fn received(&self) -> Vec<Received> {

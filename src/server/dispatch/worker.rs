@@ -62,8 +62,10 @@ impl Dispatcher {
     }
 
     async fn run(self: Arc<Self>) {
-        let lease_id = new_id();
         loop {
+            // A fresh id per claim: reading back "ours" must never return
+            // deliveries an earlier claim already started.
+            let lease_id = new_id();
             match self.tick(&lease_id).await {
                 Ok(true) => continue,
                 Ok(false) => self.idle().await,

@@ -1,0 +1,173 @@
+//! Kill -9 the real `herald` binary with deliveries queued and in flight;
+//! after a restart every accepted event is delivered.
+use crate::receiver::{Receiver, Reply};
+use serde_json::{json, Value};
+use std::collections::{HashMap, HashSet};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+const P: &str = "crash/test";
+const EVENTS: usize = 150;
+
+struct Herald {
+    child: Child,
+    base: String,
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+async fn start(data_dir: &std::path::Path, port: u16) -> Herald {
+    let child = Command::new(env!("CARGO_BIN_EXE_herald"))
+        .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
+        .env("LEPTOS_SITE_ROOT", data_dir)
+        .env("LEPTOS_OUTPUT_NAME", "herald")
+        .env("HERALD_DATA_DIR", data_dir)
+        .env("DATABASE_URL", "")
+        .env("HERALD_ALLOWED_NETWORKS", "127.0.0.0/8")
+        .env("HERALD_RETRY_SCHEDULE", "0,200ms,200ms,200ms,200ms,200ms")
+        .env("HERALD_DELIVERY_TIMEOUT", "2s")
+        .env("HERALD_MAX_IN_FLIGHT_PER_CHANNEL", "4")
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("spawn herald");
+    let base = format!("http://127.0.0.1:{port}");
+    let client = reqwest::Client::new();
+    for _ in 0..200 {
+        if let Ok(r) = client.get(format!("{base}/healthz")).send().await {
+            if r.status().is_success() {
+                return Herald { child, base };
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("herald did not start");
+}
+
+async fn call(client: &reqwest::Client, base: &str, name: &str, form: &[(&str, &str)]) -> Value {
+    let res = client
+        .post(format!("{base}/api/{name}"))
+        .header("accept", "application/json")
+        .form(form)
+        .send()
+        .await
+        .unwrap();
+    assert!(res.status().is_success(), "{name}: {}", res.status());
+    res.json().await.unwrap()
+}
+
+#[tokio::test]
+async fn sigkill_with_deliveries_in_flight_loses_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let receiver = Receiver::start().await;
+    // Slow answers keep deliveries in flight and queued when the kill lands.
+    receiver.set_default(Reply::status(200).delay(Duration::from_millis(40)));
+    let client = reqwest::Client::new();
+
+    let mut herald = start(dir.path(), port).await;
+    call(&client, &herald.base, "create_project", &[("name", P)]).await;
+    let token = call(
+        &client,
+        &herald.base,
+        "create_token",
+        &[("project", P), ("name", "t")],
+    )
+    .await["token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let channel = call(
+        &client,
+        &herald.base,
+        "create_channel",
+        &[
+            ("project", P),
+            ("channel[name]", "r"),
+            ("channel[url]", &receiver.url()),
+            ("channel[enabled]", "on"),
+        ],
+    )
+    .await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    call(
+        &client,
+        &herald.base,
+        "create_routing",
+        &[
+            ("project", P),
+            ("event_type", "execution_failed"),
+            ("channel_id", &channel),
+        ],
+    )
+    .await;
+
+    let mut accepted = HashSet::new();
+    for i in 0..EVENTS {
+        let res = client
+            .post(format!("{}/api/v1/events", herald.base))
+            .bearer_auth(&token)
+            .json(&json!({"type": "execution_failed", "data": {"valohai.execution-counter": i}}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status().as_u16(), 202);
+        let body: Value = res.json().await.unwrap();
+        accepted.insert(body["id"].as_str().unwrap().to_string());
+    }
+    receiver.wait_for(10, Duration::from_secs(20)).await;
+    herald.child.kill().expect("SIGKILL");
+    herald.child.wait().unwrap();
+    let before_restart = receiver.received().len();
+    assert!(
+        before_restart < EVENTS,
+        "the kill should land mid-way; all {EVENTS} already arrived"
+    );
+
+    let mut herald = start(dir.path(), port).await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    let delivered = loop {
+        let mut ids: HashMap<String, usize> = HashMap::new();
+        for r in receiver.received() {
+            let body: Value = serde_json::from_slice(&r.body).unwrap();
+            let counter = body["data"]["valohai.execution-counter"].as_i64().unwrap();
+            *ids.entry(counter.to_string()).or_default() += 1;
+        }
+        if ids.len() == EVENTS || tokio::time::Instant::now() > deadline {
+            break ids;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    let duplicates: usize = delivered.values().map(|n| n - 1).sum();
+    eprintln!(
+        "crash test: {EVENTS} events, {before_restart} received before SIGKILL, {} after restart, {duplicates} duplicates",
+        receiver.received().len() - before_restart
+    );
+    assert_eq!(
+        delivered.len(),
+        EVENTS,
+        "every accepted event arrives at least once"
+    );
+    assert_eq!(accepted.len(), EVENTS);
+
+    // The store agrees: nothing is left pending or failed.
+    let page = call(
+        &client,
+        &herald.base,
+        "list_deliveries",
+        &[("project", P), ("filter[status]", "succeeded")],
+    )
+    .await;
+    assert_eq!(page["total"], EVENTS as u64);
+    herald.child.kill().ok();
+    herald.child.wait().ok();
+}
