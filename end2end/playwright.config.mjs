@@ -61,6 +61,9 @@ export default defineConfig({
       HERALD_DATA_DIR: dataDir,
       DATABASE_URL: "",
       HERALD_PUBLIC_URL: baseURL,
+      // The tests' receivers listen on loopback, which the SSRF guard refuses by default.
+      HERALD_ALLOWED_NETWORKS: "127.0.0.0/8",
+      HERALD_RETRY_SCHEDULE: "0,500ms,1s",
       RUST_LOG: "warn",
     },
   },

@@ -65,3 +65,16 @@ test("deleting an in-use channel asks for confirmation without JavaScript", asyn
   await dialog.getByRole("button", { name: "Delete channel and 1 routing" }).click();
   await expect(page.getByText("No channels yet")).toBeVisible();
 });
+
+test("an API token can be created and seen once without JavaScript", async ({ page }) => {
+  const project = uniqueProject("nojs");
+  await createProject(page, project, false);
+  await open(page, `/p/${project}/settings/api-tokens`, false);
+  await page.getByLabel("Token name").fill("Plain");
+  await page.getByRole("button", { name: "Create token" }).click();
+  const token = await page.getByLabel("API token").inputValue();
+  expect(token).toMatch(/^hrld_/);
+  await page.reload();
+  await expect(page.getByLabel("API token")).toHaveCount(0);
+  await expect(page.locator("tr", { hasText: "Plain" })).toContainText("Active");
+});
