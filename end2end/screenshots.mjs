@@ -95,3 +95,85 @@ await shot("13-projects-filled");
 await page.goto(`${base}/p/ghost/none/settings/notifications/channels`);
 await shot("14-not-found");
 await browser.close();
+
+// Delivery pages need a receiver and a running dispatcher.
+import { createServer } from "node:http";
+const seen = [];
+let answer = 200;
+const receiver = createServer((req, res) => {
+  req.resume();
+  req.on("end", () => {
+    seen.push(1);
+    res.writeHead(answer, { "content-type": "application/json" });
+    res.end(JSON.stringify({ ok: answer < 300 }));
+  });
+});
+await new Promise((r) => receiver.listen(0, "127.0.0.1", r));
+const hook = `http://127.0.0.1:${receiver.address().port}/hook`;
+
+const browser2 = await chromium.launch({
+  executablePath: "/usr/bin/chromium",
+  args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+});
+const page2 = await browser2.newPage({ viewport: { width: 1280, height: 860 } });
+const shot2 = async (name) => {
+  await page2.screenshot({ path: `${out}/${name}.png`, fullPage: true });
+  console.log(`${out}/${name}.png`);
+};
+const go2 = async (path) => {
+  await page2.goto(base + path);
+  await page2.waitForSelector("body[data-hydrated]");
+};
+const proj2 = `ml-platform/training-${Date.now().toString(36)}`;
+const p2 = `/p/${proj2}/settings`;
+await go2("/");
+await page2.getByLabel("Project name").fill(proj2);
+await page2.getByRole("button", { name: "Create project" }).click();
+await page2.waitForURL(`**${p2}/notifications/channels`);
+await go2(`${p2}/api-tokens`);
+await shot2("20-tokens-empty");
+await page2.getByLabel("Token name").fill("Training cluster");
+await page2.getByRole("button", { name: "Create token" }).click();
+const token = await page2.getByLabel("API token").inputValue();
+await shot2("21-tokens-created");
+for (const [name, url] of [["Receiver", hook], ["Dead end", "http://127.0.0.1:9/hook"]]) {
+  await go2(`${p2}/notifications/channels/new`);
+  await page2.getByLabel("Name", { exact: true }).fill(name);
+  await page2.getByLabel("URL").fill(url);
+  await page2.getByRole("button", { name: "Create channel" }).click();
+  await page2.getByLabel("Signing secret").waitFor();
+}
+await go2(`${p2}/notifications/project-notifications`);
+for (const [event, channel] of [["execution_completed", "Receiver"], ["execution_failed", "Receiver"], ["execution_failed", "Dead end"]]) {
+  await page2.getByLabel("Event").selectOption(event);
+  await page2.getByLabel("Channel").selectOption({ label: channel });
+  await page2.getByRole("button", { name: "Save routing" }).click();
+  await page2.waitForTimeout(300);
+}
+await go2(`${p2}/notifications/deliveries`);
+await shot2("22-deliveries-empty");
+for (let i = 0; i < 6; i++) {
+  await page2.request.post(`${base}/api/v1/events`, {
+    headers: { authorization: `Bearer ${token}` },
+    data: {
+      type: i % 2 ? "execution_failed" : "execution_completed",
+      data: { "valohai.execution-counter": 700 + i, "valohai.execution-id": `exec-${i}`, "valohai.execution-status": i % 2 ? "error" : "complete", "valohai.execution-duration": 600 + i * 61, "valohai.project-name": proj2, "valohai.creator-name": "demouser" },
+    },
+  });
+}
+await page2.waitForTimeout(2500);
+await go2(`${p2}/notifications/deliveries`);
+await shot2("23-deliveries-filled");
+await page2.locator("tbody tr", { hasText: "Dead end" }).first().getByRole("link").click();
+await page2.getByRole("heading", { name: /Attempt/ }).first().waitFor();
+await shot2("24-delivery-failed");
+await go2(`${p2}/notifications/deliveries`);
+await page2.locator("tbody tr", { hasText: "Succeeded" }).first().getByRole("link").click();
+await page2.getByRole("heading", { name: /Attempt/ }).first().waitFor();
+await shot2("25-delivery-succeeded");
+await go2(`${p2}/notifications/channels`);
+await page2.getByRole("button", { name: "Send test to channel Receiver" }).click();
+await page2.getByText("Test delivered").waitFor();
+await shot2("26-channels-send-test");
+await browser2.close();
+receiver.close();

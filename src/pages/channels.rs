@@ -87,15 +87,15 @@ fn ChannelTable(
 ) -> impl IntoView {
     let test_result = Signal::derive(move || test.value().get());
     view! {
-        <table class="table">
+        <table class="table fixed">
             <thead>
                 <tr>
-                    <th scope="col">"Name"</th>
-                    <th scope="col">"Type"</th>
+                    <th scope="col" class="col-name">"Name"</th>
+                    <th scope="col" class="col-type">"Type"</th>
                     <th scope="col">"URL"</th>
-                    <th scope="col">"Status"</th>
-                    <th scope="col" class="num">"Routings"</th>
-                    <th scope="col" class="actions-col">
+                    <th scope="col" class="col-status">"Status"</th>
+                    <th scope="col" class="num col-count">"Routings"</th>
+                    <th scope="col" class="col-actions">
                         <span class="sr-only">"Actions"</span>
                     </th>
                 </tr>
