@@ -3,6 +3,9 @@ use serde_json::Value;
 
 const P: &str = "demo/cool-tensorflow";
 
+/// Form fields, the field expected to be refused, and words of its message.
+type Case<'a> = (Vec<(&'a str, &'a str)>, &'a str, &'a str);
+
 async fn server_with_project() -> TestServer {
     let s = TestServer::start().await;
     s.create_project(P).await;
@@ -63,7 +66,7 @@ async fn channel_validation_errors_name_fields_and_change_nothing() {
     let s = server_with_project().await;
     let long_name = "n".repeat(101);
     let long_url = format!("https://example.com/{}", "a".repeat(2100));
-    let cases: Vec<(Vec<(&str, &str)>, &str, &str)> = vec![
+    let cases: Vec<Case> = vec![
         (
             vec![("channel[name]", ""), ("channel[url]", "https://e.com")],
             "channel[name]",
