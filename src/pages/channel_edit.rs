@@ -1,12 +1,11 @@
 use crate::api::channels::{get_channel, take_new_secret, DeleteChannel, UpdateChannel};
 use crate::api::projects::{channels_path, routings_path};
-use crate::api::AppError;
 use crate::components::channel_form::{ChannelDefaults, ChannelFields, SecretReveal};
 use crate::components::{
     action_error, format_time, use_project_name, FormAlert, SettingsLayout, SettingsTab,
 };
 use crate::pages::channels::{kind_label, ConfirmDeletePanel, StatusBadge};
-use crate::pages::not_found::Missing;
+use crate::pages::not_found::load_error;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
@@ -45,8 +44,7 @@ pub fn ChannelEditPage() -> impl IntoView {
                     channel
                         .get()
                         .map(|result| match result {
-                            Err(e @ AppError::NotFound(_)) => view! { <Missing what=e.to_string()/> }.into_any(),
-                            Err(e) => view! { <div class="alert alert-error">{e.to_string()}</div> }.into_any(),
+                            Err(e) => load_error(e),
                             Ok(c) => {
                                 let defaults = ChannelDefaults {
                                     name: c.name.clone(),

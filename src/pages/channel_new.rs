@@ -2,7 +2,7 @@ use crate::api::channels::{channel_path, CreateChannel};
 use crate::api::projects::{channels_path, get_project, routings_path};
 use crate::components::channel_form::{ChannelDefaults, ChannelFields, SecretReveal};
 use crate::components::{action_error, use_project_name, FormAlert, SettingsLayout, SettingsTab};
-use crate::pages::not_found::Missing;
+use crate::pages::not_found::load_error;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -21,7 +21,7 @@ pub fn ChannelNewPage() -> impl IntoView {
         <Title text=move || format!("New channel · {}", project.get())/>
         <SettingsLayout tab=SettingsTab::Channels>
             <Transition>
-                {move || exists.get().map(|r| r.err().map(|e| view! { <Missing what=e.to_string()/> }))}
+                {move || exists.get().and_then(|r| r.err()).map(load_error)}
             </Transition>
             {move || match create.value().get() {
                 Some(Ok(created)) => {

@@ -6,7 +6,7 @@ use crate::api::projects::routings_path;
 use crate::api::AppError;
 use crate::components::test_result::TestOutcome;
 use crate::components::{action_error, use_project_name, FormAlert, SettingsLayout, SettingsTab};
-use crate::pages::not_found::Missing;
+use crate::pages::not_found::load_error;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -51,8 +51,7 @@ pub fn ChannelsPage() -> impl IntoView {
                     channels
                         .get()
                         .map(|result| match result {
-                            Err(e @ AppError::NotFound(_)) => view! { <Missing what=e.to_string()/> }.into_any(),
-                            Err(e) => view! { <div class="alert alert-error">{e.to_string()}</div> }.into_any(),
+                            Err(e) => load_error(e),
                             Ok(list) if list.is_empty() => view! { <NoChannels project/> }.into_any(),
                             Ok(list) => view! { <ChannelTable list project toggle delete test/> }.into_any(),
                         })

@@ -3,12 +3,11 @@ use crate::api::deliveries::{
     deliveries_path, delivery_path, get_delivery, list_deliveries, DeliveryFilter, DeliveryPage,
     DeliveryRow, Redeliver, STATUSES,
 };
-use crate::api::AppError;
 use crate::components::{
     action_error, format_time, use_project_name, FormAlert, SettingsLayout, SettingsTab,
 };
 use crate::domain::EventGroup;
-use crate::pages::not_found::Missing;
+use crate::pages::not_found::load_error;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
@@ -150,8 +149,7 @@ pub fn DeliveriesPage() -> impl IntoView {
                     deliveries
                         .get()
                         .map(|result| match result {
-                            Err(e @ AppError::NotFound(_)) => view! { <Missing what=e.to_string()/> }.into_any(),
-                            Err(e) => view! { <div class="alert alert-error">{e.to_string()}</div> }.into_any(),
+                            Err(e) => load_error(e),
                             Ok(p) if p.total == 0 => {
                                 let filtered = filter.get() != DeliveryFilter::default();
                                 view! {
@@ -271,8 +269,7 @@ pub fn DeliveryPageView() -> impl IntoView {
                     detail
                         .get()
                         .map(|result| match result {
-                            Err(e @ AppError::NotFound(_)) => view! { <Missing what=e.to_string()/> }.into_any(),
-                            Err(e) => view! { <div class="alert alert-error">{e.to_string()}</div> }.into_any(),
+                            Err(e) => load_error(e),
                             Ok(d) => {
                                 let p = project.get_untracked();
                                 let delivery_id = d.row.id.clone();

@@ -1,3 +1,4 @@
+use crate::api::AppError;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -34,5 +35,14 @@ pub fn Missing(#[prop(into)] what: String) -> impl IntoView {
             <p>"It may have been deleted, or the address is mistyped."</p>
             <a class="button" href="/">"Back to projects"</a>
         </div>
+    }
+}
+
+/// What a page shows when its data could not be loaded.
+pub fn load_error(error: AppError) -> AnyView {
+    match error {
+        AppError::NotFound(_) => view! { <Missing what=error.to_string()/> }.into_any(),
+        other => view! { <div class="alert alert-error" role="alert">{other.to_string()}</div> }
+            .into_any(),
     }
 }

@@ -10,7 +10,7 @@ use crate::components::{
     action_error, use_project_name, FieldError, FormAlert, SettingsLayout, SettingsTab,
 };
 use crate::domain::EventGroup;
-use crate::pages::not_found::Missing;
+use crate::pages::not_found::load_error;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -55,8 +55,7 @@ pub fn RoutingsPage() -> impl IntoView {
                     channels
                         .get()
                         .map(|result| match result {
-                            Err(e @ AppError::NotFound(_)) => view! { <Missing what=e.to_string()/> }.into_any(),
-                            Err(e) => view! { <div class="alert alert-error">{e.to_string()}</div> }.into_any(),
+                            Err(e) => load_error(e),
                             Ok(list) if list.is_empty() => {
                                 view! {
                                     <div class="empty-state">

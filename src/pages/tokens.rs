@@ -1,9 +1,8 @@
 use crate::api::tokens::{list_tokens, take_new_token, CreateToken, RevokeToken, TokenView};
-use crate::api::AppError;
 use crate::components::{
     action_error, format_time, use_project_name, FieldError, FormAlert, SettingsLayout, SettingsTab,
 };
-use crate::pages::not_found::Missing;
+use crate::pages::not_found::load_error;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -96,8 +95,7 @@ pub fn TokensPage() -> impl IntoView {
                     tokens
                         .get()
                         .map(|result| match result {
-                            Err(e @ AppError::NotFound(_)) => view! { <Missing what=e.to_string()/> }.into_any(),
-                            Err(e) => view! { <div class="alert alert-error">{e.to_string()}</div> }.into_any(),
+                            Err(e) => load_error(e),
                             Ok(list) if list.is_empty() => {
                                 view! {
                                     <div class="empty-state compact">
