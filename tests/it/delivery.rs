@@ -517,3 +517,32 @@ async fn deliveries_filter_and_paginate() {
         "each delivery sent exactly once"
     );
 }
+
+#[tokio::test]
+async fn a_slow_receiver_does_not_hold_up_the_others() {
+    let slow = Receiver::start().await;
+    slow.set_default(Reply::status(200).delay(Duration::from_millis(500)));
+    let fast = Receiver::start().await;
+    // Three slots overall, two per channel: the slow channel can never take them all.
+    let s = TestServer::start_with(|c| {
+        c.delivery.max_in_flight = 3;
+        c.delivery.max_in_flight_per_channel = 2;
+    })
+    .await;
+    s.create_project(P).await;
+    let token = s.create_token(P).await;
+    let (slow_id, _) = s.create_channel(P, "Slow", &slow.url()).await;
+    let (fast_id, _) = s.create_channel(P, "Fast", &fast.url()).await;
+    s.create_routing(P, "task_failed", &slow_id).await.ok::<Value>();
+    s.create_routing(P, "task_completed", &fast_id).await.ok::<Value>();
+
+    for _ in 0..24 {
+        s.post_event(&token, &json!({"type": "task_failed", "data": {}})).await;
+    }
+    slow.wait_for(2, LIMIT).await;
+    s.post_event(&token, &json!({"type": "task_completed", "data": {}})).await;
+    fast.wait_for(1, LIMIT).await;
+    let slow_done = slow.received().len();
+    assert!(slow_done <= 8, "the fast channel waited for the slow backlog ({slow_done} of 24 done)");
+    slow.wait_for(24, Duration::from_secs(30)).await;
+}
