@@ -142,7 +142,7 @@ pub async fn create_channel(
     let state = crate::server::app_state()?;
     let project = store::projects::find(&state.db, &project).await?;
     let input = channel.validate(&[])?;
-    let (model, secret) = store::channels::create(&state.db, &project.id, input).await?;
+    let (model, secret) = store::channels::create(&state.db, &state.secrets, &project.id, input).await?;
     if crate::server::web::is_plain_form_post() {
         // Without JavaScript the browser follows a redirect and never sees
         // this response, so the secret is parked for one pick-up.
@@ -190,8 +190,8 @@ pub async fn update_channel(
     if channel.url.trim() == validation::mask_url(&existing.url) {
         channel.url = existing.url.clone();
     }
-    let input = channel.validate(&store::channels::headers_of(&existing))?;
-    let updated = store::channels::update(&state.db, existing, input).await?;
+    let input = channel.validate(&store::channels::open_headers(&state.secrets, &existing)?)?;
+    let updated = store::channels::update(&state.db, &state.secrets, existing, input).await?;
     leptos_axum::redirect(&format!("{}?saved=1", channel_path(&project.name, &id)));
     Ok(updated)
 }

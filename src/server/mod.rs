@@ -5,6 +5,7 @@ pub mod db;
 pub mod dispatch;
 pub mod ids;
 pub mod ingest;
+pub mod secrets;
 pub mod state;
 pub mod store;
 pub mod web;

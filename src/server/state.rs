@@ -10,6 +10,8 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub db: DatabaseConnection,
     pub config: Arc<Config>,
+    /// Encrypts channel secrets and header values at rest.
+    pub secrets: Arc<super::secrets::SecretBox>,
     /// Wakes the dispatcher when new deliveries are committed.
     pub wake: Arc<tokio::sync::Notify>,
 }

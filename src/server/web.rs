@@ -64,11 +64,17 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
     let db = super::db::connect(&config.database_url)
         .await
         .map_err(|e| anyhow::anyhow!("cannot open database: {e}"))?;
+    // HERALD_SECRET_KEY, else a key file in the data directory.
+    let secrets = super::secrets::SecretBox::load(
+        std::env::var("HERALD_SECRET_KEY").ok().filter(|k| !k.trim().is_empty()).as_deref(),
+        &config.data_dir,
+    )?;
     Ok(AppState {
         leptos_options,
         db,
         config: Arc::new(config),
         wake: Arc::new(tokio::sync::Notify::new()),
+        secrets: Arc::new(secrets),
     })
 }
 
@@ -98,6 +104,7 @@ pub fn start_dispatcher(state: &AppState) -> anyhow::Result<()> {
             state.db.clone(),
             state.config.delivery.clone(),
             state.wake.clone(),
+            state.secrets.clone(),
         )?;
         dispatcher.spawn();
     }

@@ -277,16 +277,18 @@ async fn edit_keeps_masked_credentials_and_header_values() {
     assert_eq!(updated["name"], "Renamed");
     assert_eq!(updated["enabled"], false, "unchecked box disables");
     let rows = s
-        .query_one(&format!(
-            "SELECT url, headers FROM channels WHERE id = '{id}'"
-        ))
+        .query_one(&format!("SELECT url, headers, secret FROM channels WHERE id = '{id}'"))
         .await;
     assert_eq!(rows[0][0], "https://user:pw@hooks.example.com/h");
-    let headers: Value = serde_json::from_str(rows[0][1].as_str().unwrap()).unwrap();
-    assert_eq!(
-        headers,
-        serde_json::json!([["X-Token", "t0p"], ["X-New", "fresh"]])
-    );
+    // Header values and the signing secret are encrypted at rest.
+    let raw = rows[0][1].as_str().unwrap();
+    let headers: Vec<(String, String)> = serde_json::from_str(raw).unwrap();
+    let names: Vec<&str> = headers.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, ["X-Token", "X-New"]);
+    assert!(headers.iter().all(|(_, v)| v.starts_with("enc:v1:")), "{raw}");
+    assert!(!raw.contains("t0p") && !raw.contains("fresh"));
+    let secret = rows[0][2].as_str().unwrap();
+    assert!(secret.starts_with("enc:v1:") && !secret.contains("whsec_"));
 }
 
 #[tokio::test]
@@ -437,19 +439,18 @@ async fn without_javascript_create_redirects_and_shows_secret_once() {
     assert!(location.starts_with(&format!(
         "/p/{P}/settings/notifications/channels/{channel_id}?created="
     )));
-    let stored = s.query_one("SELECT secret FROM channels").await[0][0].clone();
-
     let (status, html) = s.page(&location).await;
     assert_eq!(status, 200);
-    assert!(
-        html.contains(stored.as_str().unwrap()),
-        "secret shown after redirect"
-    );
+    let start = html.find("whsec_").expect("secret shown after redirect");
+    let secret: String = html[start..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || "_+/=".contains(*c))
+        .collect();
+    assert!(secret.len() > 40, "{secret}");
     let (_, again) = s.page(&location).await;
-    assert!(
-        !again.contains(stored.as_str().unwrap()),
-        "secret shown only once"
-    );
+    assert!(!again.contains(&secret), "secret shown only once");
+    let stored = s.query_one("SELECT secret FROM channels").await[0][0].clone();
+    assert!(!stored.as_str().unwrap().contains(&secret), "stored encrypted");
 }
 
 #[tokio::test]

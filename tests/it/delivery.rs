@@ -546,3 +546,54 @@ async fn a_slow_receiver_does_not_hold_up_the_others() {
     assert!(slow_done <= 8, "the fast channel waited for the slow backlog ({slow_done} of 24 done)");
     slow.wait_for(24, Duration::from_secs(30)).await;
 }
+
+#[tokio::test]
+async fn custom_headers_arrive_decrypted_and_survive_an_edit() {
+    let receiver = Receiver::start().await;
+    let s = TestServer::start().await;
+    s.create_project(P).await;
+    let token = s.create_token(P).await;
+    let url = receiver.url();
+    let created: Value = s
+        .call(
+            "create_channel",
+            &[
+                ("project", P),
+                ("channel[name]", "With key"),
+                ("channel[url]", &url),
+                ("channel[headers][0][name]", "X-Api-Key"),
+                ("channel[headers][0][value]", "k-123"),
+                ("channel[enabled]", "on"),
+            ],
+        )
+        .await
+        .ok();
+    let id = created["id"].as_str().unwrap();
+    // Renaming with the value left blank keeps the stored value.
+    let reply = s
+        .call(
+            "update_channel",
+            &[
+                ("project", P),
+                ("id", id),
+                ("channel[name]", "With key (renamed)"),
+                ("channel[url]", &url),
+                ("channel[headers][0][name]", "X-Api-Key"),
+                ("channel[headers][0][value]", ""),
+                ("channel[enabled]", "on"),
+            ],
+        )
+        .await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    s.create_routing(P, "execution_completed", id).await.ok::<Value>();
+    s.post_event(&token, &completed(None)).await;
+    let got = receiver.wait_for(1, LIMIT).await;
+    assert_eq!(got[0].headers["x-api-key"], "k-123");
+    let wh = standardwebhooks::Webhook::new(created["secret"].as_str().unwrap()).unwrap();
+    wh.verify(&got[0].body, &got[0].headers).expect("signed with the decrypted secret");
+    // The attempt log masks the value.
+    let delivery_id = only_delivery(&s).await;
+    let d = s.wait_delivery(P, &delivery_id, LIMIT, |d| d["row"]["status"] == "succeeded").await;
+    let logged = d["attempts"][0]["request_headers"].to_string();
+    assert!(logged.contains("X-Api-Key") && !logged.contains("k-123"), "{logged}");
+}

@@ -3,6 +3,7 @@ use super::signing::{self, SigningSecret};
 use super::ssrf::{self, AllowList, BlockedAddress, GuardedResolver};
 use crate::server::db::entities::{channel, delivery};
 use crate::server::ids::now_ms;
+use crate::server::secrets::SecretBox;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -41,10 +42,11 @@ impl Outcome {
 pub struct Sender {
     client: reqwest::Client,
     allow: Arc<AllowList>,
+    secrets: Arc<SecretBox>,
 }
 
 impl Sender {
-    pub fn new(timeout: Duration, allow: AllowList) -> anyhow::Result<Sender> {
+    pub fn new(timeout: Duration, allow: AllowList, secrets: Arc<SecretBox>) -> anyhow::Result<Sender> {
         let allow = Arc::new(allow);
         let client = reqwest::Client::builder()
             .timeout(timeout)
@@ -57,7 +59,7 @@ impl Sender {
             .pool_idle_timeout(Duration::from_secs(60))
             .pool_max_idle_per_host(32)
             .build()?;
-        Ok(Sender { client, allow })
+        Ok(Sender { client, allow, secrets })
     }
 
     /// Sends `delivery` to `channel` once. Never fails: every problem is an
@@ -86,7 +88,11 @@ impl Sender {
         if let Err(blocked) = ssrf::check_url(&url, &self.allow) {
             return fail(outcome, "blocked", blocked.to_string());
         }
-        let secret = match SigningSecret::parse(&channel.secret) {
+        let stored = match self.secrets.decrypt(&channel.secret) {
+            Ok(s) => s,
+            Err(e) => return fail(outcome, "config", e.to_string()),
+        };
+        let secret = match SigningSecret::parse(&stored) {
             Ok(s) => s,
             Err(e) => return fail(outcome, "config", format!("signing secret unusable: {e}")),
         };
@@ -111,7 +117,11 @@ impl Sender {
             .header("webhook-signature", &signature);
         let custom: Vec<(String, String)> =
             serde_json::from_value(channel.headers.clone()).unwrap_or_default();
-        for (name, value) in custom {
+        for (name, sealed) in custom {
+            let value = match self.secrets.decrypt(&sealed) {
+                Ok(v) => v,
+                Err(e) => return fail(outcome, "config", e.to_string()),
+            };
             request = request.header(name.as_str(), value);
             sent.push((name, MASK.to_string()));
         }

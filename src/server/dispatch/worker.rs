@@ -40,8 +40,9 @@ impl Dispatcher {
         db: DatabaseConnection,
         config: DeliveryConfig,
         wake: Arc<Notify>,
+        secrets: Arc<crate::server::secrets::SecretBox>,
     ) -> anyhow::Result<Arc<Self>> {
-        let sender = Sender::new(config.timeout, config.allowed_networks.clone())?;
+        let sender = Sender::new(config.timeout, config.allowed_networks.clone(), secrets)?;
         // A lease outlives the longest attempt, so only a dead worker loses one.
         let lease_ms = (config.timeout + Duration::from_secs(5)).as_millis() as i64;
         Ok(Arc::new(Dispatcher {

@@ -4,6 +4,7 @@ use crate::domain::validation::mask_url;
 use crate::domain::EventType;
 use crate::server::db::entities::{channel, routing};
 use crate::server::ids::{new_id, new_signing_secret, now_ms};
+use crate::server::secrets::SecretBox;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait,
     PaginatorTrait, QueryFilter, QueryOrder, TransactionTrait,
@@ -11,9 +12,26 @@ use sea_orm::{
 
 pub const KIND_WEBHOOK: &str = "webhook";
 
-/// Custom headers as stored: `[["Name", "value"], …]`.
+/// Custom headers as stored: `[["Name", "<encrypted value>"], …]`.
 pub fn headers_of(model: &channel::Model) -> Vec<(String, String)> {
     serde_json::from_value(model.headers.clone()).unwrap_or_default()
+}
+
+/// Header values encrypted for storage; names stay readable for the UI.
+pub fn seal_headers(secrets: &SecretBox, headers: &[(String, String)]) -> serde_json::Value {
+    let sealed: Vec<(String, String)> = headers
+        .iter()
+        .map(|(name, value)| (name.clone(), secrets.encrypt(value)))
+        .collect();
+    serde_json::to_value(sealed).unwrap_or_default()
+}
+
+/// The stored headers with their values decrypted, for sending or editing.
+pub fn open_headers(secrets: &SecretBox, model: &channel::Model) -> Result<Vec<(String, String)>, AppError> {
+    headers_of(model)
+        .into_iter()
+        .map(|(name, value)| Ok((name, secrets.decrypt(&value).map_err(|_| AppError::Internal)?)))
+        .collect()
 }
 
 fn view(model: channel::Model, routing_count: u64) -> ChannelView {
@@ -106,6 +124,7 @@ fn duplicate_name(name: &str) -> AppError {
 /// the secret, which is shown to the user once.
 pub async fn create(
     db: &DatabaseConnection,
+    secrets: &SecretBox,
     project_id: &str,
     input: ValidChannel,
 ) -> Result<(channel::Model, String), AppError> {
@@ -118,8 +137,8 @@ pub async fn create(
         name: Set(input.name.clone()),
         kind: Set(KIND_WEBHOOK.to_string()),
         url: Set(input.url),
-        headers: Set(serde_json::to_value(&input.headers).unwrap_or_default()),
-        secret: Set(secret.clone()),
+        headers: Set(seal_headers(secrets, &input.headers)),
+        secret: Set(secrets.encrypt(&secret)),
         enabled: Set(input.enabled),
         disabled_reason: Set(None),
         created_at: Set(now),
@@ -136,6 +155,7 @@ pub async fn create(
 
 pub async fn update(
     db: &DatabaseConnection,
+    secrets: &SecretBox,
     existing: channel::Model,
     input: ValidChannel,
 ) -> Result<ChannelView, AppError> {
@@ -144,7 +164,7 @@ pub async fn update(
     let mut model: channel::ActiveModel = existing.into();
     model.name = Set(input.name.clone());
     model.url = Set(input.url);
-    model.headers = Set(serde_json::to_value(&input.headers).unwrap_or_default());
+    model.headers = Set(seal_headers(secrets, &input.headers));
     model.enabled = Set(input.enabled);
     if input.enabled {
         model.disabled_reason = Set(None);
