@@ -19,6 +19,8 @@ pub struct ChannelView {
     /// When the current run of failures began; None while healthy.
     pub failing_since: Option<i64>,
     pub consecutive_failures: i32,
+    /// While a rotation's grace period runs: when the old secret stops signing.
+    pub previous_secret_until: Option<i64>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -194,6 +196,23 @@ pub async fn update_channel(
     let updated = store::channels::update(&state.db, &state.secrets, existing, input).await?;
     leptos_axum::redirect(&format!("{}?saved=1", channel_path(&project.name, &id)));
     Ok(updated)
+}
+
+/// Issues a new signing secret, shown once; the old one keeps signing
+/// alongside it for 24 hours.
+#[server(prefix = "/api", endpoint = "rotate_channel_secret")]
+pub async fn rotate_channel_secret(project: String, id: String) -> Result<ChannelCreated, AppError> {
+    use crate::server::store;
+    let state = crate::server::app_state()?;
+    let project = store::projects::find(&state.db, &project).await?;
+    let existing = store::channels::find(&state.db, &project.id, &id).await?;
+    let name = existing.name.clone();
+    let secret = store::channels::rotate_secret(&state.db, &state.secrets, existing).await?;
+    if crate::server::web::is_plain_form_post() {
+        let token = store::reveals::park(&state.db, &format!("channel:{id}"), &secret).await?;
+        leptos_axum::redirect(&format!("{}?rotated={token}", channel_path(&project.name, &id)));
+    }
+    Ok(ChannelCreated { id, name, secret })
 }
 
 #[server(prefix = "/api", endpoint = "set_channel_enabled")]

@@ -1,4 +1,4 @@
-use crate::api::channels::{get_channel, take_new_secret, DeleteChannel, UpdateChannel};
+use crate::api::channels::{get_channel, take_new_secret, DeleteChannel, RotateChannelSecret, UpdateChannel};
 use crate::api::projects::{channels_path, routings_path};
 use crate::components::channel_form::{ChannelDefaults, ChannelFields, SecretReveal};
 use crate::components::{
@@ -20,21 +20,38 @@ pub fn ChannelEditPage() -> impl IntoView {
     let delete = ServerAction::<DeleteChannel>::new();
     let update_error = action_error(update);
     let delete_error = action_error(delete);
+    let rotate = ServerAction::<RotateChannelSecret>::new();
+    let rotate_error = action_error(rotate);
     let channel = Resource::new(
-        move || (project.get(), id.get(), update.version().get()),
-        |(project, id, _)| get_channel(project, id),
+        move || (project.get(), id.get(), update.version().get(), rotate.version().get()),
+        |(project, id, ..)| get_channel(project, id),
     );
-    // A browser without JavaScript lands here after creating the channel.
-    let created_token = Signal::derive(move || query.with(|q| q.get("created")));
+    // A browser without JavaScript lands here after creating the channel or
+    // rotating its secret, with a token to pick the new secret up once.
+    let reveal = Signal::derive(move || {
+        query.with(|q| {
+            q.get("created")
+                .map(|t| (t, "Channel created."))
+                .or_else(|| q.get("rotated").map(|t| (t, "Secret rotated.")))
+        })
+    });
     let new_secret = Resource::new(
-        move || (project.get(), id.get(), created_token.get()),
-        |(project, id, token)| async move {
-            match token {
-                Some(token) => take_new_secret(project, id, token).await.ok().flatten(),
+        move || (project.get(), id.get(), reveal.get()),
+        |(project, id, reveal)| async move {
+            match reveal {
+                Some((token, said)) => take_new_secret(project, id, token)
+                    .await
+                    .ok()
+                    .flatten()
+                    .map(|secret| (secret, said.to_string())),
                 None => None,
             }
         },
     );
+    let rotated = move || match rotate.value().get() {
+        Some(Ok(done)) => Some((done.secret, "Secret rotated.".to_string())),
+        _ => new_secret.get().flatten(),
+    };
     let saved = Signal::derive(move || query.with(|q| q.get("saved").is_some()));
 
     view! {
@@ -55,6 +72,7 @@ pub fn ChannelEditPage() -> impl IntoView {
                                 };
                                 let title = format!("{} · {}", c.name, project.get_untracked());
                                 let update_id = c.id.clone();
+                                let rotate_id = c.id.clone();
                                 let delete_id = c.id.clone();
                                 view! {
                                     <Title text=title/>
@@ -74,12 +92,10 @@ pub fn ChannelEditPage() -> impl IntoView {
                                     </div>
                                     <Transition>
                                         {move || {
-                                            new_secret
-                                                .get()
-                                                .flatten()
-                                                .map(|secret| {
+                                            rotated()
+                                                .map(|(secret, said)| {
                                                     view! {
-                                                        <div class="alert alert-ok" role="status">"Channel created."</div>
+                                                        <div class="alert alert-ok" role="status">{said}</div>
                                                         <SecretReveal secret/>
                                                     }
                                                 })
@@ -106,9 +122,27 @@ pub fn ChannelEditPage() -> impl IntoView {
                                         <p class="muted">
                                             "Every message carries " <code>"webhook-id"</code> ", " <code>"webhook-timestamp"</code>
                                             " and " <code>"webhook-signature"</code>
-                                            " headers (Standard Webhooks). The secret was shown once when the channel was created."
+                                            " headers (Standard Webhooks). A secret is shown once: when the channel is created or the secret rotated."
                                         </p>
                                         <p class="mono secret-masked">"whsec_••••••••••••••••••••••••"</p>
+                                        {c.previous_secret_until
+                                            .map(|until| {
+                                                view! {
+                                                    <p class="alert alert-ok">
+                                                        "Rotation in progress: the previous secret also signs every message until "
+                                                        {format_time(until)} "."
+                                                    </p>
+                                                }
+                                            })}
+                                        <FormAlert error=rotate_error/>
+                                        <ActionForm action=rotate attr:class="inline-form">
+                                            <input type="hidden" name="project" value=project.get_untracked()/>
+                                            <input type="hidden" name="id" value=rotate_id.clone()/>
+                                            <button type="submit" class="button" disabled=move || rotate.pending().get()>
+                                                "Rotate secret"
+                                            </button>
+                                        </ActionForm>
+                                        <p class="help">"The old secret keeps signing alongside the new one for 24 hours, so receivers can switch without missing a message."</p>
                                     </section>
                                     <section class="card danger-zone">
                                         <h3>"Delete this channel"</h3>

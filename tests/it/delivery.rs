@@ -597,3 +597,37 @@ async fn custom_headers_arrive_decrypted_and_survive_an_edit() {
     let logged = d["attempts"][0]["request_headers"].to_string();
     assert!(logged.contains("X-Api-Key") && !logged.contains("k-123"), "{logged}");
 }
+
+#[tokio::test]
+async fn rotated_secrets_sign_alongside_the_old_one_for_a_grace_period() {
+    let receiver = Receiver::start().await;
+    let (s, token, channel, old_secret) = setup(&receiver).await;
+    let rotated: Value = s
+        .call("rotate_channel_secret", &[("project", P), ("id", &channel)])
+        .await
+        .ok();
+    let new_secret = rotated["secret"].as_str().unwrap().to_string();
+    assert!(new_secret.starts_with("whsec_"));
+    assert_ne!(new_secret, old_secret);
+    assert!(s.channels(P).await[0]["previous_secret_until"].is_i64());
+
+    s.post_event(&token, &completed(None)).await;
+    let got = receiver.wait_for(1, LIMIT).await;
+    let header = got[0].headers["webhook-signature"].to_str().unwrap().to_string();
+    assert_eq!(header.split(' ').count(), 2, "{header}");
+    for secret in [&old_secret, &new_secret] {
+        let wh = standardwebhooks::Webhook::new(secret).unwrap();
+        wh.verify(&got[0].body, &got[0].headers).expect("both secrets verify during the grace period");
+    }
+
+    // Once the grace period is over only the new secret signs.
+    s.query_one("UPDATE channels SET previous_secret_until = 1").await;
+    s.post_event(&token, &completed(None)).await;
+    let got = receiver.wait_for(2, LIMIT).await;
+    let header = got[1].headers["webhook-signature"].to_str().unwrap();
+    assert_eq!(header.split(' ').count(), 1, "{header}");
+    let old = standardwebhooks::Webhook::new(&old_secret).unwrap();
+    assert!(old.verify(&got[1].body, &got[1].headers).is_err());
+    let new = standardwebhooks::Webhook::new(&new_secret).unwrap();
+    new.verify(&got[1].body, &got[1].headers).expect("new secret verifies");
+}

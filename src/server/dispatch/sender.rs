@@ -62,6 +62,24 @@ impl Sender {
         Ok(Sender { client, allow, secrets })
     }
 
+    /// The channel's current secret, and during a rotation's grace period
+    /// the previous one too: receivers accept either signature.
+    fn signing_keys(&self, channel: &channel::Model) -> Result<Vec<SigningSecret>, String> {
+        let mut stored = vec![channel.secret.as_str()];
+        if let (Some(previous), Some(until)) = (&channel.previous_secret, channel.previous_secret_until) {
+            if until > now_ms() {
+                stored.push(previous.as_str());
+            }
+        }
+        stored
+            .into_iter()
+            .map(|s| {
+                let plain = self.secrets.decrypt(s).map_err(|e| e.to_string())?;
+                SigningSecret::parse(&plain).map_err(|e| format!("signing secret unusable: {e}"))
+            })
+            .collect()
+    }
+
     /// Sends `delivery` to `channel` once. Never fails: every problem is an
     /// outcome to record.
     pub async fn send(&self, delivery: &delivery::Model, channel: &channel::Model) -> Outcome {
@@ -88,18 +106,14 @@ impl Sender {
         if let Err(blocked) = ssrf::check_url(&url, &self.allow) {
             return fail(outcome, "blocked", blocked.to_string());
         }
-        let stored = match self.secrets.decrypt(&channel.secret) {
-            Ok(s) => s,
-            Err(e) => return fail(outcome, "config", e.to_string()),
-        };
-        let secret = match SigningSecret::parse(&stored) {
-            Ok(s) => s,
-            Err(e) => return fail(outcome, "config", format!("signing secret unusable: {e}")),
+        let keys = match self.signing_keys(channel) {
+            Ok(keys) => keys,
+            Err(message) => return fail(outcome, "config", message),
         };
         let msg_id = format!("msg_{}", delivery.id);
         let timestamp = now_ms() / 1000;
         let body = delivery.payload.as_bytes();
-        let signature = signing::sign(&[secret], &msg_id, timestamp, body);
+        let signature = signing::sign(&keys, &msg_id, timestamp, body);
 
         let mut sent: Vec<(String, String)> = vec![
             ("content-type".into(), "application/json".into()),

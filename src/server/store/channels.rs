@@ -48,6 +48,9 @@ fn view(model: channel::Model, routing_count: u64) -> ChannelView {
         created_at: model.created_at,
         failing_since: model.failing_since,
         consecutive_failures: model.consecutive_failures,
+        previous_secret_until: model
+            .previous_secret_until
+            .filter(|until| *until > now_ms()),
     }
 }
 
@@ -145,6 +148,8 @@ pub async fn create(
         updated_at: Set(now),
         failing_since: Set(None),
         consecutive_failures: Set(0),
+        previous_secret: Set(None),
+        previous_secret_until: Set(None),
     };
     match model.insert(db).await {
         Ok(model) => Ok((model, secret)),
@@ -241,4 +246,26 @@ pub async fn delete(
     })
     .await?;
     Ok(())
+}
+
+/// How long the old secret keeps signing after a rotation.
+pub const ROTATION_GRACE_MS: i64 = 24 * 3600 * 1000;
+
+/// Replaces the signing secret; the old one keeps signing alongside the new
+/// one for `ROTATION_GRACE_MS`. Returns the new secret, shown once.
+pub async fn rotate_secret(
+    db: &DatabaseConnection,
+    secrets: &SecretBox,
+    existing: channel::Model,
+) -> Result<String, AppError> {
+    let secret = new_signing_secret();
+    let now = now_ms();
+    let previous = existing.secret.clone();
+    let mut model: channel::ActiveModel = existing.into();
+    model.previous_secret = Set(Some(previous));
+    model.previous_secret_until = Set(Some(now + ROTATION_GRACE_MS));
+    model.secret = Set(secrets.encrypt(&secret));
+    model.updated_at = Set(now);
+    model.update(db).await?;
+    Ok(secret)
 }

@@ -22,6 +22,9 @@ pub struct Model {
     /// When the current run of failed deliveries began; None while healthy.
     pub failing_since: Option<i64>,
     pub consecutive_failures: i32,
+    /// After a rotation, the old secret (encrypted) keeps signing until then.
+    pub previous_secret: Option<String>,
+    pub previous_secret_until: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -4,6 +4,7 @@ use sea_orm_migration::prelude::*;
 
 mod m0001_settings;
 mod m0002_delivery;
+mod m0003_secret_rotation;
 
 pub struct Migrator;
 
@@ -13,6 +14,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m0001_settings::Migration),
             Box::new(m0002_delivery::Migration),
+            Box::new(m0003_secret_rotation::Migration),
         ]
     }
 }
