@@ -29,6 +29,9 @@ pub enum AppError {
         channel: String,
         routings: Vec<DependentRouting>,
     },
+    /// The caller may not do this (e.g. a request from another site).
+    #[error("{0}")]
+    Forbidden(String),
     /// Something failed on the server; details are in the server log only.
     #[error("Something went wrong on the server. Please try again.")]
     Internal,
@@ -66,6 +69,7 @@ impl AppError {
             AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
             AppError::ConfirmDelete { .. } => StatusCode::CONFLICT,
+            AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::Transport(_) => StatusCode::BAD_REQUEST,
             AppError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }

@@ -53,6 +53,48 @@ async fn server_fn_error_status(request: Request<Body>, next: Next) -> Response 
     Response::from_parts(parts, Body::from(bytes))
 }
 
+/// Server functions answer only the site's own pages: a browser marks a
+/// cross-site request with `Sec-Fetch-Site` or an `Origin` naming another
+/// host, and such a request is refused before it runs (SameSite cookies
+/// aside, this stops cross-site form posts).
+async fn same_origin_only(request: Request<Body>, next: Next) -> Response {
+    let path = request.uri().path();
+    let guarded = request.method() == axum::http::Method::POST
+        && path.starts_with("/api/")
+        && !path.starts_with("/api/v1/");
+    if guarded && is_cross_site(request.headers()) {
+        let body = serde_json::to_vec(&AppError::Forbidden(
+            "Cross-site requests are refused; use Herald's own pages.".into(),
+        ))
+        .unwrap_or_default();
+        return Response::builder()
+            .status(StatusCode::FORBIDDEN)
+            .header(header::CONTENT_TYPE, "application/json")
+            .header(SERVER_FN_ERROR_HEADER, path)
+            .body(Body::from(body))
+            .unwrap_or_else(|_| StatusCode::FORBIDDEN.into_response());
+    }
+    next.run(request).await
+}
+
+fn is_cross_site(headers: &axum::http::HeaderMap) -> bool {
+    let text = |name: header::HeaderName| headers.get(name).and_then(|v| v.to_str().ok());
+    if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
+        return site == "cross-site";
+    }
+    match (text(header::ORIGIN), text(header::HOST)) {
+        (None, _) => false,
+        (Some(origin), Some(host)) => url::Url::parse(origin)
+            .ok()
+            .and_then(|u| u.host_str().map(|h| (h.to_string(), u.port())))
+            .is_none_or(|(h, port)| match port {
+                Some(p) => format!("{h}:{p}") != host,
+                None => h != host,
+            }),
+        (Some(_), None) => true,
+    }
+}
+
 async fn healthz() -> &'static str {
     "ok"
 }
@@ -93,6 +135,7 @@ pub fn router(state: AppState) -> Router {
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(middleware::from_fn(server_fn_error_status))
+        .layer(middleware::from_fn(same_origin_only))
         .layer(RequestBodyLimitLayer::new(SERVER_FN_BODY_LIMIT))
         .with_state(state)
 }

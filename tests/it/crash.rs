@@ -14,6 +14,15 @@ struct Herald {
     base: String,
 }
 
+/// A failed assertion must not leave a server running: it would hold the
+/// test runner's output open and hang the suite.
+impl Drop for Herald {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -127,13 +136,14 @@ async fn sigkill_with_deliveries_in_flight_loses_nothing() {
     receiver.wait_for(10, Duration::from_secs(20)).await;
     herald.child.kill().expect("SIGKILL");
     herald.child.wait().unwrap();
+    drop(herald);
     let before_restart = receiver.received().len();
     assert!(
         before_restart < EVENTS,
         "the kill should land mid-way; all {EVENTS} already arrived"
     );
 
-    let mut herald = start(dir.path(), port).await;
+    let herald = start(dir.path(), port).await;
     let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
     let delivered = loop {
         let mut ids: HashMap<String, usize> = HashMap::new();
@@ -168,6 +178,4 @@ async fn sigkill_with_deliveries_in_flight_loses_nothing() {
     )
     .await;
     assert_eq!(page["total"], EVENTS as u64);
-    herald.child.kill().ok();
-    herald.child.wait().ok();
 }

@@ -70,3 +70,26 @@ async fn unknown_project_is_not_found() {
         assert_eq!(reply.err().0, "NotFound", "{fun}");
     }
 }
+
+#[tokio::test]
+async fn cross_site_requests_are_refused() {
+    let s = TestServer::start().await;
+    let post = |headers: Vec<(&'static str, String)>| {
+        let mut req = s
+            .client
+            .post(s.url("/api/create_project"))
+            .header("accept", "application/json")
+            .form(&[("name", "demo/x")]);
+        for (k, v) in headers {
+            req = req.header(k, v);
+        }
+        async move { req.send().await.unwrap().status().as_u16() }
+    };
+    assert_eq!(post(vec![("origin", "http://evil.example".into())]).await, 403);
+    assert_eq!(post(vec![("sec-fetch-site", "cross-site".into())]).await, 403);
+    assert_eq!(post(vec![("origin", "null".into())]).await, 403);
+    let list: Vec<Value> = s.call("list_projects", &[]).await.ok();
+    assert!(list.is_empty(), "nothing was created");
+    assert_eq!(post(vec![("origin", format!("http://{}", s.addr))]).await, 200);
+    assert_eq!(post(vec![("sec-fetch-site", "same-origin".into())]).await, 422, "duplicate, but allowed in");
+}
