@@ -144,7 +144,8 @@ pub async fn create_channel(
     let state = crate::server::app_state()?;
     let project = store::projects::find(&state.db, &project).await?;
     let input = channel.validate(&[])?;
-    let (model, secret) = store::channels::create(&state.db, &state.secrets, &project.id, input).await?;
+    let (model, secret) =
+        store::channels::create(&state.db, &state.secrets, &project.id, input).await?;
     if crate::server::web::is_plain_form_post() {
         // Without JavaScript the browser follows a redirect and never sees
         // this response, so the secret is parked for one pick-up.
@@ -201,7 +202,10 @@ pub async fn update_channel(
 /// Issues a new signing secret, shown once; the old one keeps signing
 /// alongside it for 24 hours.
 #[server(prefix = "/api", endpoint = "rotate_channel_secret")]
-pub async fn rotate_channel_secret(project: String, id: String) -> Result<ChannelCreated, AppError> {
+pub async fn rotate_channel_secret(
+    project: String,
+    id: String,
+) -> Result<ChannelCreated, AppError> {
     use crate::server::store;
     let state = crate::server::app_state()?;
     let project = store::projects::find(&state.db, &project).await?;
@@ -210,7 +214,10 @@ pub async fn rotate_channel_secret(project: String, id: String) -> Result<Channe
     let secret = store::channels::rotate_secret(&state.db, &state.secrets, existing).await?;
     if crate::server::web::is_plain_form_post() {
         let token = store::reveals::park(&state.db, &format!("channel:{id}"), &secret).await?;
-        leptos_axum::redirect(&format!("{}?rotated={token}", channel_path(&project.name, &id)));
+        leptos_axum::redirect(&format!(
+            "{}?rotated={token}",
+            channel_path(&project.name, &id)
+        ));
     }
     Ok(ChannelCreated { id, name, secret })
 }

@@ -1,4 +1,6 @@
-use crate::api::channels::{get_channel, take_new_secret, DeleteChannel, RotateChannelSecret, UpdateChannel};
+use crate::api::channels::{
+    get_channel, take_new_secret, DeleteChannel, RotateChannelSecret, UpdateChannel,
+};
 use crate::api::projects::{channels_path, routings_path};
 use crate::components::channel_form::{ChannelDefaults, ChannelFields, SecretReveal};
 use crate::components::{
@@ -23,7 +25,14 @@ pub fn ChannelEditPage() -> impl IntoView {
     let rotate = ServerAction::<RotateChannelSecret>::new();
     let rotate_error = action_error(rotate);
     let channel = Resource::new(
-        move || (project.get(), id.get(), update.version().get(), rotate.version().get()),
+        move || {
+            (
+                project.get(),
+                id.get(),
+                update.version().get(),
+                rotate.version().get(),
+            )
+        },
         |(project, id, ..)| get_channel(project, id),
     );
     // A browser without JavaScript lands here after creating the channel or

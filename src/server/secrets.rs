@@ -67,7 +67,10 @@ impl SecretBox {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 let mut key = [0u8; 32];
                 rand::rng().fill_bytes(&mut key);
-                write_private(&path, &base64::engine::general_purpose::STANDARD.encode(key))?;
+                write_private(
+                    &path,
+                    &base64::engine::general_purpose::STANDARD.encode(key),
+                )?;
                 tracing::info!("created encryption key file {}", path.display());
                 Ok(SecretBox::from_key(key))
             }
@@ -85,7 +88,10 @@ impl SecretBox {
             .unwrap_or_default();
         let mut out = nonce.to_vec();
         out.extend_from_slice(&sealed);
-        format!("{PREFIX}{}", base64::engine::general_purpose::STANDARD.encode(out))
+        format!(
+            "{PREFIX}{}",
+            base64::engine::general_purpose::STANDARD.encode(out)
+        )
     }
 
     /// Decrypts a stored value; values stored before encryption pass through.
@@ -178,7 +184,10 @@ mod tests {
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(dir.path().join(KEY_FILE)).unwrap().permissions().mode();
+            let mode = std::fs::metadata(dir.path().join(KEY_FILE))
+                .unwrap()
+                .permissions()
+                .mode();
             assert_eq!(mode & 0o777, 0o600);
         }
         let again = SecretBox::load(None, dir.path()).unwrap();

@@ -108,7 +108,10 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
         .map_err(|e| anyhow::anyhow!("cannot open database: {e}"))?;
     // HERALD_SECRET_KEY, else a key file in the data directory.
     let secrets = super::secrets::SecretBox::load(
-        std::env::var("HERALD_SECRET_KEY").ok().filter(|k| !k.trim().is_empty()).as_deref(),
+        std::env::var("HERALD_SECRET_KEY")
+            .ok()
+            .filter(|k| !k.trim().is_empty())
+            .as_deref(),
         &config.data_dir,
     )?;
     Ok(AppState {

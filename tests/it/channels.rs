@@ -277,7 +277,9 @@ async fn edit_keeps_masked_credentials_and_header_values() {
     assert_eq!(updated["name"], "Renamed");
     assert_eq!(updated["enabled"], false, "unchecked box disables");
     let rows = s
-        .query_one(&format!("SELECT url, headers, secret FROM channels WHERE id = '{id}'"))
+        .query_one(&format!(
+            "SELECT url, headers, secret FROM channels WHERE id = '{id}'"
+        ))
         .await;
     assert_eq!(rows[0][0], "https://user:pw@hooks.example.com/h");
     // Header values and the signing secret are encrypted at rest.
@@ -285,7 +287,10 @@ async fn edit_keeps_masked_credentials_and_header_values() {
     let headers: Vec<(String, String)> = serde_json::from_str(raw).unwrap();
     let names: Vec<&str> = headers.iter().map(|(n, _)| n.as_str()).collect();
     assert_eq!(names, ["X-Token", "X-New"]);
-    assert!(headers.iter().all(|(_, v)| v.starts_with("enc:v1:")), "{raw}");
+    assert!(
+        headers.iter().all(|(_, v)| v.starts_with("enc:v1:")),
+        "{raw}"
+    );
     assert!(!raw.contains("t0p") && !raw.contains("fresh"));
     let secret = rows[0][2].as_str().unwrap();
     assert!(secret.starts_with("enc:v1:") && !secret.contains("whsec_"));
@@ -450,7 +455,10 @@ async fn without_javascript_create_redirects_and_shows_secret_once() {
     let (_, again) = s.page(&location).await;
     assert!(!again.contains(&secret), "secret shown only once");
     let stored = s.query_one("SELECT secret FROM channels").await[0][0].clone();
-    assert!(!stored.as_str().unwrap().contains(&secret), "stored encrypted");
+    assert!(
+        !stored.as_str().unwrap().contains(&secret),
+        "stored encrypted"
+    );
 }
 
 #[tokio::test]

@@ -533,17 +533,26 @@ async fn a_slow_receiver_does_not_hold_up_the_others() {
     let token = s.create_token(P).await;
     let (slow_id, _) = s.create_channel(P, "Slow", &slow.url()).await;
     let (fast_id, _) = s.create_channel(P, "Fast", &fast.url()).await;
-    s.create_routing(P, "task_failed", &slow_id).await.ok::<Value>();
-    s.create_routing(P, "task_completed", &fast_id).await.ok::<Value>();
+    s.create_routing(P, "task_failed", &slow_id)
+        .await
+        .ok::<Value>();
+    s.create_routing(P, "task_completed", &fast_id)
+        .await
+        .ok::<Value>();
 
     for _ in 0..24 {
-        s.post_event(&token, &json!({"type": "task_failed", "data": {}})).await;
+        s.post_event(&token, &json!({"type": "task_failed", "data": {}}))
+            .await;
     }
     slow.wait_for(2, LIMIT).await;
-    s.post_event(&token, &json!({"type": "task_completed", "data": {}})).await;
+    s.post_event(&token, &json!({"type": "task_completed", "data": {}}))
+        .await;
     fast.wait_for(1, LIMIT).await;
     let slow_done = slow.received().len();
-    assert!(slow_done <= 8, "the fast channel waited for the slow backlog ({slow_done} of 24 done)");
+    assert!(
+        slow_done <= 8,
+        "the fast channel waited for the slow backlog ({slow_done} of 24 done)"
+    );
     slow.wait_for(24, Duration::from_secs(30)).await;
 }
 
@@ -585,17 +594,27 @@ async fn custom_headers_arrive_decrypted_and_survive_an_edit() {
         )
         .await;
     assert_eq!(reply.status, 200, "{}", reply.body);
-    s.create_routing(P, "execution_completed", id).await.ok::<Value>();
+    s.create_routing(P, "execution_completed", id)
+        .await
+        .ok::<Value>();
     s.post_event(&token, &completed(None)).await;
     let got = receiver.wait_for(1, LIMIT).await;
     assert_eq!(got[0].headers["x-api-key"], "k-123");
     let wh = standardwebhooks::Webhook::new(created["secret"].as_str().unwrap()).unwrap();
-    wh.verify(&got[0].body, &got[0].headers).expect("signed with the decrypted secret");
+    wh.verify(&got[0].body, &got[0].headers)
+        .expect("signed with the decrypted secret");
     // The attempt log masks the value.
     let delivery_id = only_delivery(&s).await;
-    let d = s.wait_delivery(P, &delivery_id, LIMIT, |d| d["row"]["status"] == "succeeded").await;
+    let d = s
+        .wait_delivery(P, &delivery_id, LIMIT, |d| {
+            d["row"]["status"] == "succeeded"
+        })
+        .await;
     let logged = d["attempts"][0]["request_headers"].to_string();
-    assert!(logged.contains("X-Api-Key") && !logged.contains("k-123"), "{logged}");
+    assert!(
+        logged.contains("X-Api-Key") && !logged.contains("k-123"),
+        "{logged}"
+    );
 }
 
 #[tokio::test]
@@ -613,15 +632,20 @@ async fn rotated_secrets_sign_alongside_the_old_one_for_a_grace_period() {
 
     s.post_event(&token, &completed(None)).await;
     let got = receiver.wait_for(1, LIMIT).await;
-    let header = got[0].headers["webhook-signature"].to_str().unwrap().to_string();
+    let header = got[0].headers["webhook-signature"]
+        .to_str()
+        .unwrap()
+        .to_string();
     assert_eq!(header.split(' ').count(), 2, "{header}");
     for secret in [&old_secret, &new_secret] {
         let wh = standardwebhooks::Webhook::new(secret).unwrap();
-        wh.verify(&got[0].body, &got[0].headers).expect("both secrets verify during the grace period");
+        wh.verify(&got[0].body, &got[0].headers)
+            .expect("both secrets verify during the grace period");
     }
 
     // Once the grace period is over only the new secret signs.
-    s.query_one("UPDATE channels SET previous_secret_until = 1").await;
+    s.query_one("UPDATE channels SET previous_secret_until = 1")
+        .await;
     s.post_event(&token, &completed(None)).await;
     let got = receiver.wait_for(2, LIMIT).await;
     let header = got[1].headers["webhook-signature"].to_str().unwrap();
@@ -629,5 +653,6 @@ async fn rotated_secrets_sign_alongside_the_old_one_for_a_grace_period() {
     let old = standardwebhooks::Webhook::new(&old_secret).unwrap();
     assert!(old.verify(&got[1].body, &got[1].headers).is_err());
     let new = standardwebhooks::Webhook::new(&new_secret).unwrap();
-    new.verify(&got[1].body, &got[1].headers).expect("new secret verifies");
+    new.verify(&got[1].body, &got[1].headers)
+        .expect("new secret verifies");
 }

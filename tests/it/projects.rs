@@ -85,11 +85,24 @@ async fn cross_site_requests_are_refused() {
         }
         async move { req.send().await.unwrap().status().as_u16() }
     };
-    assert_eq!(post(vec![("origin", "http://evil.example".into())]).await, 403);
-    assert_eq!(post(vec![("sec-fetch-site", "cross-site".into())]).await, 403);
+    assert_eq!(
+        post(vec![("origin", "http://evil.example".into())]).await,
+        403
+    );
+    assert_eq!(
+        post(vec![("sec-fetch-site", "cross-site".into())]).await,
+        403
+    );
     assert_eq!(post(vec![("origin", "null".into())]).await, 403);
     let list: Vec<Value> = s.call("list_projects", &[]).await.ok();
     assert!(list.is_empty(), "nothing was created");
-    assert_eq!(post(vec![("origin", format!("http://{}", s.addr))]).await, 200);
-    assert_eq!(post(vec![("sec-fetch-site", "same-origin".into())]).await, 422, "duplicate, but allowed in");
+    assert_eq!(
+        post(vec![("origin", format!("http://{}", s.addr))]).await,
+        200
+    );
+    assert_eq!(
+        post(vec![("sec-fetch-site", "same-origin".into())]).await,
+        422,
+        "duplicate, but allowed in"
+    );
 }

@@ -46,7 +46,11 @@ pub struct Sender {
 }
 
 impl Sender {
-    pub fn new(timeout: Duration, allow: AllowList, secrets: Arc<SecretBox>) -> anyhow::Result<Sender> {
+    pub fn new(
+        timeout: Duration,
+        allow: AllowList,
+        secrets: Arc<SecretBox>,
+    ) -> anyhow::Result<Sender> {
         let allow = Arc::new(allow);
         let client = reqwest::Client::builder()
             .timeout(timeout)
@@ -59,14 +63,20 @@ impl Sender {
             .pool_idle_timeout(Duration::from_secs(60))
             .pool_max_idle_per_host(32)
             .build()?;
-        Ok(Sender { client, allow, secrets })
+        Ok(Sender {
+            client,
+            allow,
+            secrets,
+        })
     }
 
     /// The channel's current secret, and during a rotation's grace period
     /// the previous one too: receivers accept either signature.
     fn signing_keys(&self, channel: &channel::Model) -> Result<Vec<SigningSecret>, String> {
         let mut stored = vec![channel.secret.as_str()];
-        if let (Some(previous), Some(until)) = (&channel.previous_secret, channel.previous_secret_until) {
+        if let (Some(previous), Some(until)) =
+            (&channel.previous_secret, channel.previous_secret_until)
+        {
             if until > now_ms() {
                 stored.push(previous.as_str());
             }

@@ -27,10 +27,18 @@ pub fn seal_headers(secrets: &SecretBox, headers: &[(String, String)]) -> serde_
 }
 
 /// The stored headers with their values decrypted, for sending or editing.
-pub fn open_headers(secrets: &SecretBox, model: &channel::Model) -> Result<Vec<(String, String)>, AppError> {
+pub fn open_headers(
+    secrets: &SecretBox,
+    model: &channel::Model,
+) -> Result<Vec<(String, String)>, AppError> {
     headers_of(model)
         .into_iter()
-        .map(|(name, value)| Ok((name, secrets.decrypt(&value).map_err(|_| AppError::Internal)?)))
+        .map(|(name, value)| {
+            Ok((
+                name,
+                secrets.decrypt(&value).map_err(|_| AppError::Internal)?,
+            ))
+        })
         .collect()
 }
 

@@ -27,16 +27,28 @@ impl MigrationTrait for Migration {
             .alter_table(
                 Table::alter()
                     .table(Channels::Table)
-                    .add_column(ColumnDef::new(Channels::PreviousSecretUntil).big_integer().null())
+                    .add_column(
+                        ColumnDef::new(Channels::PreviousSecretUntil)
+                            .big_integer()
+                            .null(),
+                    )
                     .to_owned(),
             )
             .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        for col in [Channels::PreviousSecret.into_iden(), Channels::PreviousSecretUntil.into_iden()] {
+        for col in [
+            Channels::PreviousSecret.into_iden(),
+            Channels::PreviousSecretUntil.into_iden(),
+        ] {
             manager
-                .alter_table(Table::alter().table(Channels::Table).drop_column(col).to_owned())
+                .alter_table(
+                    Table::alter()
+                        .table(Channels::Table)
+                        .drop_column(col)
+                        .to_owned(),
+                )
                 .await?;
         }
         Ok(())
