@@ -498,19 +498,26 @@ async fn deliveries_filter_and_paginate() {
         .ok();
     assert_eq!(page["total"], 0);
     receiver.wait_for(30, LIMIT).await;
-    tokio::time::sleep(Duration::from_millis(500)).await;
-    let page: Value = s
-        .call(
-            "list_deliveries",
-            &[
-                ("project", P),
-                ("page", "1"),
-                ("filter[status]", "succeeded"),
-            ],
-        )
-        .await
-        .ok();
-    assert_eq!(page["total"], 30);
+    // Answers are recorded just after the receiver sees the request.
+    let deadline = tokio::time::Instant::now() + LIMIT;
+    loop {
+        let page: Value = s
+            .call(
+                "list_deliveries",
+                &[
+                    ("project", P),
+                    ("page", "1"),
+                    ("filter[status]", "succeeded"),
+                ],
+            )
+            .await
+            .ok();
+        if page["total"] == 30 {
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "{}", page["total"]);
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     assert_eq!(
         receiver.received().len(),
         30,

@@ -364,12 +364,13 @@ async fn update_channel_health<C: sea_orm::ConnectionTrait>(
 
 fn human_duration(ms: i64) -> String {
     let secs = ms / 1000;
-    match secs {
-        s if s >= 86_400 => format!("{} days", s / 86_400),
-        s if s >= 3600 => format!("{} hours", s / 3600),
-        s if s >= 60 => format!("{} minutes", s / 60),
-        s => format!("{s} seconds"),
-    }
+    let (n, unit) = match secs {
+        s if s >= 86_400 => (s / 86_400, "day"),
+        s if s >= 3600 => (s / 3600, "hour"),
+        s if s >= 60 => (s / 60, "minute"),
+        s => (s, "second"),
+    };
+    format!("{n} {unit}{}", if n == 1 { "" } else { "s" })
 }
 
 #[cfg(test)]
@@ -424,6 +425,7 @@ mod tests {
     #[test]
     fn durations_read_as_words() {
         assert_eq!(human_duration(5 * 86_400_000), "5 days");
-        assert_eq!(human_duration(90_000), "1 minutes");
+        assert_eq!(human_duration(90_000), "1 minute");
+        assert_eq!(human_duration(3_000), "3 seconds");
     }
 }
