@@ -13,8 +13,14 @@ export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
 echo "==> rustfmt"
 cargo fmt --all --check
 
-echo "==> unit and integration tests"
-cargo test --features ssr --no-fail-fast
+echo "==> unit tests and the integration suite on SQLite files"
+cargo test --features ssr --no-fail-fast --lib --bins --test it
+
+# The same suite again on PostgreSQL, plus the three-instance test. Each test
+# creates and drops its own database; with no server answering, this fails.
+pg_admin="${HERALD_TEST_POSTGRES:-postgres://postgres@127.0.0.1:5432/postgres}"
+echo "==> the integration suite on PostgreSQL (${pg_admin%%\?*})"
+HERALD_TEST_DATABASE="$pg_admin" cargo test --features ssr --no-fail-fast --test it --test cluster
 
 echo "==> build (server + WASM)"
 cargo leptos build

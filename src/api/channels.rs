@@ -122,16 +122,16 @@ pub fn channel_path(project: &str, id: &str) -> String {
 #[server(prefix = "/api", endpoint = "list_channels")]
 pub async fn list_channels(project: String) -> Result<Vec<ChannelView>, AppError> {
     use crate::server::store;
-    let state = crate::server::app_state()?;
-    let project = store::projects::find(&state.db, &project).await?;
+    let crate::server::access::ProjectAccess { state, project } =
+        crate::server::access::project(&project, crate::server::access::Need::Member).await?;
     store::channels::list(&state.db, &project.id).await
 }
 
 #[server(prefix = "/api", endpoint = "get_channel")]
 pub async fn get_channel(project: String, id: String) -> Result<ChannelView, AppError> {
     use crate::server::store;
-    let state = crate::server::app_state()?;
-    let project = store::projects::find(&state.db, &project).await?;
+    let crate::server::access::ProjectAccess { state, project } =
+        crate::server::access::project(&project, crate::server::access::Need::Member).await?;
     store::channels::get(&state.db, &project.id, &id).await
 }
 
@@ -141,8 +141,8 @@ pub async fn create_channel(
     channel: ChannelForm,
 ) -> Result<ChannelCreated, AppError> {
     use crate::server::store;
-    let state = crate::server::app_state()?;
-    let project = store::projects::find(&state.db, &project).await?;
+    let crate::server::access::ProjectAccess { state, project } =
+        crate::server::access::project(&project, crate::server::access::Need::Admin).await?;
     let input = channel.validate(&[])?;
     let (model, secret) =
         store::channels::create(&state.db, &state.secrets, &project.id, input).await?;
@@ -172,8 +172,8 @@ pub async fn take_new_secret(
     token: String,
 ) -> Result<Option<String>, AppError> {
     use crate::server::store;
-    let state = crate::server::app_state()?;
-    let project = store::projects::find(&state.db, &project).await?;
+    let crate::server::access::ProjectAccess { state, project } =
+        crate::server::access::project(&project, crate::server::access::Need::Admin).await?;
     let channel = store::channels::find(&state.db, &project.id, &id).await?;
     store::reveals::take(&state.db, &format!("channel:{}", channel.id), &token).await
 }
@@ -185,8 +185,8 @@ pub async fn update_channel(
     channel: ChannelForm,
 ) -> Result<ChannelView, AppError> {
     use crate::server::store;
-    let state = crate::server::app_state()?;
-    let project = store::projects::find(&state.db, &project).await?;
+    let crate::server::access::ProjectAccess { state, project } =
+        crate::server::access::project(&project, crate::server::access::Need::Admin).await?;
     let existing = store::channels::find(&state.db, &project.id, &id).await?;
     let mut channel = channel;
     // The form shows the URL with credentials masked; unchanged means keep them.
@@ -207,8 +207,8 @@ pub async fn rotate_channel_secret(
     id: String,
 ) -> Result<ChannelCreated, AppError> {
     use crate::server::store;
-    let state = crate::server::app_state()?;
-    let project = store::projects::find(&state.db, &project).await?;
+    let crate::server::access::ProjectAccess { state, project } =
+        crate::server::access::project(&project, crate::server::access::Need::Admin).await?;
     let existing = store::channels::find(&state.db, &project.id, &id).await?;
     let name = existing.name.clone();
     let secret = store::channels::rotate_secret(&state.db, &state.secrets, existing).await?;
@@ -229,8 +229,8 @@ pub async fn set_channel_enabled(
     enabled: bool,
 ) -> Result<(), AppError> {
     use crate::server::store;
-    let state = crate::server::app_state()?;
-    let project = store::projects::find(&state.db, &project).await?;
+    let crate::server::access::ProjectAccess { state, project } =
+        crate::server::access::project(&project, crate::server::access::Need::Admin).await?;
     let existing = store::channels::find(&state.db, &project.id, &id).await?;
     store::channels::set_enabled(&state.db, existing, enabled).await
 }
@@ -244,8 +244,8 @@ pub async fn delete_channel(
     confirm: Option<String>,
 ) -> Result<(), AppError> {
     use crate::server::store;
-    let state = crate::server::app_state()?;
-    let project = store::projects::find(&state.db, &project).await?;
+    let crate::server::access::ProjectAccess { state, project } =
+        crate::server::access::project(&project, crate::server::access::Need::Admin).await?;
     let existing = store::channels::find(&state.db, &project.id, &id).await?;
     store::channels::delete(&state.db, existing, confirm.is_some()).await?;
     leptos_axum::redirect(&crate::api::projects::channels_path(&project.name));

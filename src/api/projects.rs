@@ -22,20 +22,21 @@ pub fn routings_path(project: &str) -> String {
 
 #[server(prefix = "/api", endpoint = "list_projects")]
 pub async fn list_projects() -> Result<Vec<ProjectSummary>, AppError> {
-    let state = crate::server::app_state()?;
+    let state = crate::server::access::instance().await?;
     crate::server::store::projects::list(&state.db).await
 }
 
 #[server(prefix = "/api", endpoint = "get_project")]
 pub async fn get_project(project: String) -> Result<ProjectSummary, AppError> {
-    let state = crate::server::app_state()?;
-    crate::server::store::projects::summary(&state.db, &project).await
+    use crate::server::access::{self, Need};
+    let access = access::project(&project, Need::Member).await?;
+    crate::server::store::projects::summary(&access.state.db, &access.project.name).await
 }
 
 #[server(prefix = "/api", endpoint = "create_project")]
 pub async fn create_project(name: String) -> Result<ProjectSummary, AppError> {
     use crate::domain::validation;
-    let state = crate::server::app_state()?;
+    let state = crate::server::access::instance().await?;
     let name = validation::project_name(&name).map_err(|m| AppError::invalid("name", m))?;
     let created = crate::server::store::projects::create(&state.db, name).await?;
     leptos_axum::redirect(&channels_path(&created.name));

@@ -19,8 +19,8 @@ pub struct RoutingView {
 #[server(prefix = "/api", endpoint = "list_routings")]
 pub async fn list_routings(project: String) -> Result<Vec<RoutingView>, AppError> {
     use crate::server::store;
-    let state = crate::server::app_state()?;
-    let project = store::projects::find(&state.db, &project).await?;
+    let crate::server::access::ProjectAccess { state, project } =
+        crate::server::access::project(&project, crate::server::access::Need::Member).await?;
     store::routings::list(&state.db, &project.id).await
 }
 
@@ -33,8 +33,8 @@ pub async fn create_routing(
     use crate::domain::validation::FieldErrors;
     use crate::domain::EventType;
     use crate::server::store;
-    let state = crate::server::app_state()?;
-    let project = store::projects::find(&state.db, &project).await?;
+    let crate::server::access::ProjectAccess { state, project } =
+        crate::server::access::project(&project, crate::server::access::Need::Admin).await?;
     let mut errors = FieldErrors::new();
     let event = if event_type.is_empty() {
         errors.add(
@@ -82,8 +82,8 @@ pub async fn set_routing_enabled(
     enabled: bool,
 ) -> Result<(), AppError> {
     use crate::server::store;
-    let state = crate::server::app_state()?;
-    let project = store::projects::find(&state.db, &project).await?;
+    let crate::server::access::ProjectAccess { state, project } =
+        crate::server::access::project(&project, crate::server::access::Need::Admin).await?;
     let existing = store::routings::find(&state.db, &project.id, &id).await?;
     store::routings::set_enabled(&state.db, existing, enabled).await
 }
@@ -91,8 +91,8 @@ pub async fn set_routing_enabled(
 #[server(prefix = "/api", endpoint = "delete_routing")]
 pub async fn delete_routing(project: String, id: String) -> Result<(), AppError> {
     use crate::server::store;
-    let state = crate::server::app_state()?;
-    let project = store::projects::find(&state.db, &project).await?;
+    let crate::server::access::ProjectAccess { state, project } =
+        crate::server::access::project(&project, crate::server::access::Need::Admin).await?;
     let existing = store::routings::find(&state.db, &project.id, &id).await?;
     store::routings::delete(&state.db, existing).await
 }

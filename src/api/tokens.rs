@@ -29,16 +29,16 @@ pub fn tokens_path(project: &str) -> String {
 #[server(prefix = "/api", endpoint = "list_tokens")]
 pub async fn list_tokens(project: String) -> Result<Vec<TokenView>, AppError> {
     use crate::server::store;
-    let state = crate::server::app_state()?;
-    let project = store::projects::find(&state.db, &project).await?;
+    let crate::server::access::ProjectAccess { state, project } =
+        crate::server::access::project(&project, crate::server::access::Need::Admin).await?;
     store::tokens::list(&state.db, &project.id).await
 }
 
 #[server(prefix = "/api", endpoint = "create_token")]
 pub async fn create_token(project: String, name: String) -> Result<TokenCreated, AppError> {
     use crate::server::store;
-    let state = crate::server::app_state()?;
-    let project = store::projects::find(&state.db, &project).await?;
+    let crate::server::access::ProjectAccess { state, project } =
+        crate::server::access::project(&project, crate::server::access::Need::Admin).await?;
     let name = token_name(&name).map_err(|m| AppError::invalid("name", m))?;
     let (view, token) = store::tokens::create(&state.db, &project.id, name).await?;
     if crate::server::web::is_plain_form_post() {
@@ -53,16 +53,16 @@ pub async fn create_token(project: String, name: String) -> Result<TokenCreated,
 #[server(prefix = "/api", endpoint = "take_new_token")]
 pub async fn take_new_token(project: String, reveal: String) -> Result<Option<String>, AppError> {
     use crate::server::store;
-    let state = crate::server::app_state()?;
-    let project = store::projects::find(&state.db, &project).await?;
+    let crate::server::access::ProjectAccess { state, project } =
+        crate::server::access::project(&project, crate::server::access::Need::Admin).await?;
     store::reveals::take(&state.db, &format!("token:{}", project.id), &reveal).await
 }
 
 #[server(prefix = "/api", endpoint = "revoke_token")]
 pub async fn revoke_token(project: String, id: String) -> Result<(), AppError> {
     use crate::server::store;
-    let state = crate::server::app_state()?;
-    let project = store::projects::find(&state.db, &project).await?;
+    let crate::server::access::ProjectAccess { state, project } =
+        crate::server::access::project(&project, crate::server::access::Need::Admin).await?;
     store::tokens::revoke(&state.db, &project.id, &id).await
 }
 

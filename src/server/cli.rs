@@ -2,11 +2,22 @@
 use super::Config;
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: herald [serve]
+const USAGE: &str = "usage: herald [serve [--no-dispatch] | worker | help]
 
-Runs the Herald web UI and API. Configuration comes from the environment:
-  DATABASE_URL        database (default: SQLite file in HERALD_DATA_DIR)
+  herald, herald serve       web UI, API and dispatcher in one process
+  herald serve --no-dispatch web UI and API only; workers deliver
+  herald worker              dispatcher only (no HTTP): delivers messages
+
+Several instances (any mix of the above) may share one PostgreSQL database;
+they split the deliveries between them.
+
+Configuration comes from the environment:
+  DATABASE_URL        database: postgres://user:password@host/db, or by default
+                      a SQLite file in HERALD_DATA_DIR
   HERALD_DATA_DIR     data directory (default ./data)
+  HERALD_SECRET_KEY   key encrypting channel secrets (default: a key file in
+                      HERALD_DATA_DIR); instances sharing a database need the same
+  HERALD_DATABASE_MAX_CONNECTIONS  pool size per process (default 20 PostgreSQL, 8 SQLite)
   HERALD_PUBLIC_URL   base URL for links in messages (default http://127.0.0.1:3000)
   LEPTOS_SITE_ADDR    listen address (default 127.0.0.1:3000)
   LEPTOS_SITE_ROOT    directory with the built site assets (default target/site)";
@@ -27,6 +38,17 @@ pub async fn main() -> ExitCode {
     {
         [] | ["serve"] => match Config::from_env() {
             Ok(config) => super::web::serve(config).await,
+            Err(e) => Err(e),
+        },
+        ["serve", "--no-dispatch"] => match Config::from_env() {
+            Ok(mut config) => {
+                config.delivery.dispatch = false;
+                super::web::serve(config).await
+            }
+            Err(e) => Err(e),
+        },
+        ["worker"] => match Config::from_env() {
+            Ok(config) => super::web::work(config).await,
             Err(e) => Err(e),
         },
         ["help" | "--help" | "-h"] => {

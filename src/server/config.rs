@@ -32,7 +32,8 @@ pub struct DeliveryConfig {
     pub disable_after: Duration,
     /// …`HERALD_DISABLE_MIN_FAILURES` (default 10): …once it also has this many failures in a row.
     pub disable_min_failures: u32,
-    /// Whether this process runs the dispatcher at all.
+    /// Whether `herald serve` runs the dispatcher too; `--no-dispatch`
+    /// turns it off, leaving delivery to `herald worker` processes.
     pub dispatch: bool,
 }
 

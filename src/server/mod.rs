@@ -1,4 +1,5 @@
 //! Everything that runs only on the server: storage, configuration, wiring.
+pub mod access;
 pub mod cli;
 pub mod config;
 pub mod db;

@@ -1,4 +1,5 @@
 //! The HTTP surface: Leptos pages, server functions, static files.
+use super::dispatch::worker::Dispatcher;
 use super::{AppState, Config};
 use crate::api::AppError;
 use crate::app::{shell, App};
@@ -13,6 +14,7 @@ use leptos::prelude::*;
 use leptos::server_fn::error::SERVER_FN_ERROR_HEADER;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use std::sync::Arc;
+use std::time::Duration;
 use tower_http::limit::RequestBodyLimitLayer;
 
 /// Largest request body any route accepts; the events API checks its own,
@@ -99,27 +101,40 @@ async fn healthz() -> &'static str {
     "ok"
 }
 
-/// Connects to the database (migrating it) and builds the whole app.
-pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
-    let leptos_options = get_configuration(None)?.leptos_options;
+/// Connects to the database (migrating it) and loads the encryption key:
+/// what both the web UI and the dispatcher need.
+async fn open_storage(
+    config: &Config,
+) -> anyhow::Result<(sea_orm::DatabaseConnection, Arc<super::secrets::SecretBox>)> {
     config.prepare()?;
     let db = super::db::connect(&config.database_url)
         .await
         .map_err(|e| anyhow::anyhow!("cannot open database: {e}"))?;
     // HERALD_SECRET_KEY, else a key file in the data directory.
-    let secrets = super::secrets::SecretBox::load(
-        std::env::var("HERALD_SECRET_KEY")
-            .ok()
-            .filter(|k| !k.trim().is_empty())
-            .as_deref(),
-        &config.data_dir,
-    )?;
+    let env_key = std::env::var("HERALD_SECRET_KEY")
+        .ok()
+        .filter(|k| !k.trim().is_empty());
+    if env_key.is_none() && super::db::is_postgres(&db) {
+        tracing::warn!(
+            "HERALD_SECRET_KEY is not set: this instance uses the key file in {}; \
+             every instance sharing the database needs the same key",
+            config.data_dir.display()
+        );
+    }
+    let secrets = super::secrets::SecretBox::load(env_key.as_deref(), &config.data_dir)?;
+    Ok((db, Arc::new(secrets)))
+}
+
+/// Connects to the database (migrating it) and builds the whole app.
+pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
+    let leptos_options = get_configuration(None)?.leptos_options;
+    let (db, secrets) = open_storage(&config).await?;
     Ok(AppState {
         leptos_options,
         db,
         config: Arc::new(config),
         wake: Arc::new(tokio::sync::Notify::new()),
-        secrets: Arc::new(secrets),
+        secrets,
     })
 }
 
@@ -143,24 +158,36 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Starts the dispatcher for `state` unless the configuration turns it off.
-pub fn start_dispatcher(state: &AppState) -> anyhow::Result<()> {
-    if state.config.delivery.dispatch {
-        let dispatcher = super::dispatch::worker::Dispatcher::new(
-            state.db.clone(),
-            state.config.delivery.clone(),
-            state.wake.clone(),
-            state.secrets.clone(),
-        )?;
-        dispatcher.spawn();
+/// Starts the dispatcher for `state` unless the configuration turns it off
+/// (`herald serve --no-dispatch`).
+pub fn start_dispatcher(state: &AppState) -> anyhow::Result<Option<Arc<Dispatcher>>> {
+    if !state.config.delivery.dispatch {
+        return Ok(None);
     }
-    Ok(())
+    let dispatcher = Dispatcher::new(
+        state.db.clone(),
+        state.config.delivery.clone(),
+        state.wake.clone(),
+        state.secrets.clone(),
+    )?;
+    dispatcher.spawn();
+    Ok(Some(dispatcher))
 }
 
-/// Serves Herald until Ctrl-C or SIGTERM.
+/// How long a stopping process waits for deliveries in flight.
+fn shutdown_grace(config: &Config) -> Duration {
+    config.delivery.timeout + Duration::from_secs(2)
+}
+
+/// Serves Herald (web UI, API and, unless turned off, the dispatcher)
+/// until Ctrl-C or SIGTERM.
 pub async fn serve(config: Config) -> anyhow::Result<()> {
+    let grace = shutdown_grace(&config);
     let state = build_state(config).await?;
-    start_dispatcher(&state)?;
+    let dispatcher = start_dispatcher(&state)?;
+    if dispatcher.is_none() {
+        tracing::info!("dispatcher off (--no-dispatch): `herald worker` processes deliver");
+    }
     let addr = state.leptos_options.site_addr;
     let app = router(state);
     let listener = tokio::net::TcpListener::bind(&addr)
@@ -170,6 +197,26 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())
         .await?;
+    if let Some(dispatcher) = dispatcher {
+        dispatcher.shutdown(grace).await;
+    }
+    Ok(())
+}
+
+/// `herald worker`: only the dispatcher, no HTTP, until Ctrl-C or SIGTERM.
+pub async fn work(config: Config) -> anyhow::Result<()> {
+    let grace = shutdown_grace(&config);
+    let (db, secrets) = open_storage(&config).await?;
+    let dispatcher = Dispatcher::new(
+        db,
+        config.delivery.clone(),
+        Arc::new(tokio::sync::Notify::new()),
+        secrets,
+    )?;
+    dispatcher.spawn();
+    tracing::info!("Herald worker delivering messages (no web UI)");
+    shutdown_signal().await;
+    dispatcher.shutdown(grace).await;
     Ok(())
 }
 

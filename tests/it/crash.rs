@@ -1,6 +1,7 @@
 //! Kill -9 the real `herald` binary with deliveries queued and in flight;
 //! after a restart every accepted event is delivered.
 use crate::receiver::{Receiver, Reply};
+use crate::support::TestDatabase;
 use serde_json::{json, Value};
 use std::collections::{HashMap, HashSet};
 use std::process::{Child, Command, Stdio};
@@ -31,13 +32,14 @@ fn free_port() -> u16 {
         .port()
 }
 
-async fn start(data_dir: &std::path::Path, port: u16) -> Herald {
+async fn start(db: &TestDatabase, port: u16) -> Herald {
+    let data_dir = db.dir.path();
     let child = Command::new(env!("CARGO_BIN_EXE_herald"))
         .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
         .env("LEPTOS_SITE_ROOT", data_dir)
         .env("LEPTOS_OUTPUT_NAME", "herald")
         .env("HERALD_DATA_DIR", data_dir)
-        .env("DATABASE_URL", "")
+        .env("DATABASE_URL", &db.url)
         .env("HERALD_ALLOWED_NETWORKS", "127.0.0.0/8")
         .env("HERALD_RETRY_SCHEDULE", "0,200ms,200ms,200ms,200ms,200ms")
         .env("HERALD_DELIVERY_TIMEOUT", "2s")
@@ -74,14 +76,14 @@ async fn call(client: &reqwest::Client, base: &str, name: &str, form: &[(&str, &
 
 #[tokio::test]
 async fn sigkill_with_deliveries_in_flight_loses_nothing() {
-    let dir = tempfile::tempdir().unwrap();
+    let db = TestDatabase::create().await;
     let port = free_port();
     let receiver = Receiver::start().await;
     // Slow answers keep deliveries in flight and queued when the kill lands.
     receiver.set_default(Reply::status(200).delay(Duration::from_millis(40)));
     let client = reqwest::Client::new();
 
-    let mut herald = start(dir.path(), port).await;
+    let mut herald = start(&db, port).await;
     call(&client, &herald.base, "create_project", &[("name", P)]).await;
     let token = call(
         &client,
@@ -143,7 +145,7 @@ async fn sigkill_with_deliveries_in_flight_loses_nothing() {
         "the kill should land mid-way; all {EVENTS} already arrived"
     );
 
-    let herald = start(dir.path(), port).await;
+    let herald = start(&db, port).await;
     let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
     let delivered = loop {
         let mut ids: HashMap<String, usize> = HashMap::new();

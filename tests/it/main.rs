@@ -1,10 +1,14 @@
 //! Integration tests: every server function against a real Herald with a
-//! fresh SQLite file, over HTTP on loopback.
+//! fresh database, over HTTP on loopback. The database is a SQLite file, or
+//! a new PostgreSQL database when `HERALD_TEST_DATABASE` names a server
+//! (see `support.rs`).
 mod channels;
 mod crash;
 mod delivery;
+mod instance;
 mod pages;
 mod projects;
 mod receiver;
+mod roles;
 mod routings;
 mod support;

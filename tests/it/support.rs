@@ -1,5 +1,11 @@
-//! A real Herald on a loopback port with its own SQLite file, and a client
+//! A real Herald on a loopback port with its own database, and a client
 //! that calls server functions the way a browser's form does.
+//!
+//! `HERALD_TEST_DATABASE` picks the backend: `sqlite` (the default) gives
+//! every server a fresh SQLite file; a PostgreSQL admin URL such as
+//! `postgres://postgres@127.0.0.1:5432/postgres` gives every server a fresh
+//! database `herald_test_<created>_<random>` on that server, dropped again
+//! when the test ends.
 use herald::server::config::DeliveryConfig;
 use herald::server::dispatch::retry::RetrySchedule;
 use herald::server::dispatch::ssrf::AllowList;
@@ -14,7 +20,165 @@ pub struct TestServer {
     pub addr: SocketAddr,
     pub client: reqwest::Client,
     pub db_url: String,
-    _dir: TempDir,
+    _db: TestDatabase,
+}
+
+/// The database the suite runs against.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    /// A PostgreSQL URL whose user may create and drop databases.
+    Postgres(String),
+}
+
+/// `HERALD_TEST_DATABASE`: `sqlite` (default) or a PostgreSQL admin URL.
+pub fn backend() -> Backend {
+    match std::env::var("HERALD_TEST_DATABASE") {
+        Err(_) => Backend::Sqlite,
+        Ok(v) if v.trim().is_empty() || v.trim() == "sqlite" => Backend::Sqlite,
+        Ok(v) if v.starts_with("postgres://") || v.starts_with("postgresql://") => {
+            Backend::Postgres(v.trim().to_string())
+        }
+        Ok(v) => panic!(
+            "HERALD_TEST_DATABASE=`{v}`: use `sqlite` or a PostgreSQL URL like \
+             postgres://postgres@127.0.0.1:5432/postgres"
+        ),
+    }
+}
+
+/// Databases older than this with the test prefix are leftovers of a run
+/// that was killed before it could clean up.
+const STALE_AFTER_SECS: u64 = 24 * 3600;
+const PG_PREFIX: &str = "herald_test_";
+
+/// A fresh, empty database (and a data directory) for one test; a
+/// PostgreSQL one is dropped on drop.
+pub struct TestDatabase {
+    pub url: String,
+    pub dir: TempDir,
+    /// (admin URL, database name) on PostgreSQL.
+    postgres: Option<(String, String)>,
+}
+
+impl TestDatabase {
+    pub async fn create() -> TestDatabase {
+        let dir = tempfile::tempdir().expect("temp dir");
+        match backend() {
+            Backend::Sqlite => TestDatabase {
+                url: format!("sqlite://{}", dir.path().join("herald.db").display()),
+                dir,
+                postgres: None,
+            },
+            Backend::Postgres(admin) => {
+                let created = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .unwrap()
+                    .as_secs();
+                let name = format!("{PG_PREFIX}{created}_{:08x}", rand::random::<u32>());
+                let mut conn = admin_connection(&admin).await;
+                drop_stale_databases(&mut conn, created).await;
+                pg_execute(&mut conn, &format!("CREATE DATABASE \"{name}\""))
+                    .await
+                    .unwrap_or_else(|e| panic!("cannot create database {name}: {e}"));
+                let mut url = url::Url::parse(&admin).expect("HERALD_TEST_DATABASE is a URL");
+                url.set_path(&format!("/{name}"));
+                TestDatabase {
+                    url: url.to_string(),
+                    dir,
+                    postgres: Some((admin, name)),
+                }
+            }
+        }
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        self.postgres.is_some()
+    }
+}
+
+impl Drop for TestDatabase {
+    /// Drop cannot await: a thread with its own runtime drops the database
+    /// (terminating whatever connections the test's servers still hold).
+    fn drop(&mut self) {
+        let Some((admin, name)) = self.postgres.take() else {
+            return;
+        };
+        let done = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
+            runtime
+                .block_on(async {
+                    use sea_orm::sqlx::{Connection, PgConnection};
+                    let mut conn = PgConnection::connect(&admin).await?;
+                    pg_execute(
+                        &mut conn,
+                        &format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"),
+                    )
+                    .await
+                })
+                .map_err(|e| format!("could not drop test database {name}: {e}"))
+        })
+        .join();
+        // Never panic here: this may run while a failed test unwinds.
+        match done {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => eprintln!("{e}"),
+            Err(_) => eprintln!("dropping a test database panicked"),
+        }
+    }
+}
+
+async fn admin_connection(admin: &str) -> sea_orm::sqlx::PgConnection {
+    use sea_orm::sqlx::{Connection, PgConnection};
+    PgConnection::connect(admin).await.unwrap_or_else(|e| {
+        let shown = url::Url::parse(admin)
+            .map(|mut u| {
+                if u.password().is_some() {
+                    let _ = u.set_password(Some("***"));
+                }
+                u.to_string()
+            })
+            .unwrap_or_default();
+        panic!(
+            "PostgreSQL at {shown} does not answer: {e}\n\
+             The PostgreSQL half of the suite needs a server: start it, or set \
+             HERALD_TEST_DATABASE to another PostgreSQL admin URL (`sqlite` runs the SQLite half)."
+        )
+    })
+}
+
+async fn pg_execute(
+    conn: &mut sea_orm::sqlx::PgConnection,
+    sql: &str,
+) -> Result<(), sea_orm::sqlx::Error> {
+    use sea_orm::sqlx::Executor;
+    conn.execute(sql).await.map(|_| ())
+}
+
+/// Drops test databases a killed run left behind (the name carries its
+/// creation time; a day-old one belongs to no running test).
+async fn drop_stale_databases(conn: &mut sea_orm::sqlx::PgConnection, now: u64) {
+    let names: Vec<(String,)> =
+        sea_orm::sqlx::query_as("SELECT datname FROM pg_database WHERE starts_with(datname, $1)")
+            .bind(PG_PREFIX)
+            .fetch_all(&mut *conn)
+            .await
+            .unwrap_or_default();
+    for (name,) in names {
+        let created = name
+            .strip_prefix(PG_PREFIX)
+            .and_then(|rest| rest.split('_').next())
+            .and_then(|t| t.parse::<u64>().ok());
+        if created.is_some_and(|t| t + STALE_AFTER_SECS < now) {
+            let _ = pg_execute(
+                conn,
+                &format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"),
+            )
+            .await;
+        }
+    }
 }
 
 /// What a server function answered.
@@ -86,11 +250,11 @@ impl TestServer {
     pub async fn start_with(adjust: impl FnOnce(&mut Config)) -> TestServer {
         // What cargo-leptos would set; the tests serve no assets.
         std::env::set_var("LEPTOS_OUTPUT_NAME", "herald");
-        let dir = tempfile::tempdir().expect("temp dir");
-        let db_url = format!("sqlite://{}", dir.path().join("herald.db").display());
+        let db = TestDatabase::create().await;
+        let db_url = db.url.clone();
         let mut config = Config {
             database_url: db_url.clone(),
-            data_dir: dir.path().to_path_buf(),
+            data_dir: db.dir.path().to_path_buf(),
             public_url: "http://herald.test".into(),
             delivery: DeliveryConfig {
                 timeout: Duration::from_millis(1500),
@@ -116,7 +280,7 @@ impl TestServer {
             addr,
             client,
             db_url,
-            _dir: dir,
+            _db: db,
         }
     }
 
@@ -286,6 +450,7 @@ impl TestServer {
     }
 
     /// Raw SQL against the server's database, for facts the API hides.
+    /// Every value comes back as a string (or null), whatever its type.
     pub async fn query_one(&self, sql: &str) -> Vec<Value> {
         use sea_orm::{ConnectionTrait, Database, Statement};
         let db = Database::connect(&self.db_url).await.unwrap();
@@ -293,17 +458,38 @@ impl TestServer {
             .query_all(Statement::from_string(db.get_database_backend(), sql))
             .await
             .unwrap();
+        let _ = db.close().await;
         rows.into_iter()
             .map(|r| {
-                let mut out = Vec::new();
-                for i in 0.. {
-                    match r.try_get_by_index::<Option<String>>(i) {
-                        Ok(v) => out.push(v.map(Value::String).unwrap_or(Value::Null)),
-                        Err(_) => break,
-                    }
-                }
-                Value::Array(out)
+                (0..r.column_names().len())
+                    .map(|i| column_text(&r, i))
+                    .collect()
             })
             .collect()
     }
+}
+
+/// One column of a raw row as text: strings as they are, JSON serialized,
+/// numbers and booleans in their usual spelling.
+fn column_text(row: &sea_orm::QueryResult, i: usize) -> Value {
+    let text = |v: Option<String>| v.map(Value::String).unwrap_or(Value::Null);
+    if let Ok(v) = row.try_get_by_index::<Option<String>>(i) {
+        return text(v);
+    }
+    if let Ok(v) = row.try_get_by_index::<Option<serde_json::Value>>(i) {
+        return text(v.map(|j| j.to_string()));
+    }
+    if let Ok(v) = row.try_get_by_index::<Option<i64>>(i) {
+        return text(v.map(|n| n.to_string()));
+    }
+    if let Ok(v) = row.try_get_by_index::<Option<i32>>(i) {
+        return text(v.map(|n| n.to_string()));
+    }
+    if let Ok(v) = row.try_get_by_index::<Option<bool>>(i) {
+        return text(v.map(|b| b.to_string()));
+    }
+    if let Ok(v) = row.try_get_by_index::<Option<f64>>(i) {
+        return text(v.map(|n| n.to_string()));
+    }
+    panic!("query_one: column {i} has a type the tests do not read")
 }

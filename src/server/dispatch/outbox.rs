@@ -3,16 +3,44 @@
 use crate::domain::render;
 use crate::domain::EventType;
 use crate::server::db::entities::{channel, delivery, event, project, routing};
+use crate::server::db::is_postgres;
 use crate::server::ids::{new_id, now_ms};
-use sea_orm::sea_query::{Expr, Query};
+use sea_orm::sea_query::{Expr, LockBehavior, LockType, Query};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
-    QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseConnection, DbErr,
+    EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Statement, TransactionTrait,
 };
 
 pub const PENDING: &str = "pending";
 pub const SUCCEEDED: &str = "succeeded";
 pub const FAILED: &str = "failed";
+
+/// The PostgreSQL channel on which every instance hears about new work.
+pub const WAKE_CHANNEL: &str = "herald_deliveries";
+
+/// On PostgreSQL, tells every listening dispatcher (in any instance) that
+/// deliveries are due; call it after they are committed. Elsewhere it does
+/// nothing: within one process `AppState::wake` does the job, and other
+/// processes poll.
+///
+/// The notice is a statement (so a transaction) of its own that does not
+/// wait for the disk: PostgreSQL serializes the commits of notifying
+/// transactions, and a notice is not durable anyway. Inside the event's
+/// transaction it would make every ingestion wait in line for the one
+/// before it to reach the disk.
+pub async fn announce_work(db: &DatabaseConnection) -> Result<(), DbErr> {
+    if is_postgres(db) {
+        db.execute(Statement::from_string(
+            DatabaseBackend::Postgres,
+            format!(
+                "SELECT set_config('synchronous_commit', 'off', true), \
+                 pg_notify('{WAKE_CHANNEL}', '')"
+            ),
+        ))
+        .await?;
+    }
+    Ok(())
+}
 
 /// Where an event should go: every enabled routing of its type, or one
 /// channel only (a test message).
@@ -104,6 +132,13 @@ pub async fn accept(
         delivery::Entity::insert_many(rows).exec(&txn).await?;
     }
     txn.commit().await?;
+    if !delivery_ids.is_empty() {
+        // The event is stored: a lost notice only delays its delivery until
+        // the next poll, so it is no reason to fail the request.
+        if let Err(e) = announce_work(db).await {
+            tracing::warn!(error = %e, "could not announce new deliveries");
+        }
+    }
     Ok(Accepted {
         event_id,
         deliveries: delivery_ids.len() as i32,
@@ -119,8 +154,11 @@ pub struct Claimed {
 }
 
 /// Claims up to `limit` due deliveries for `lease_ms`, skipping channels in
-/// `skip_channels` (already at their concurrency limit). A conditional
-/// update makes the claim atomic: two workers never hold the same delivery.
+/// `skip_channels` (already at their concurrency limit). Two workers never
+/// hold the same delivery: on PostgreSQL the candidates are locked with
+/// `FOR UPDATE SKIP LOCKED` (instances pass over each other's rows instead
+/// of waiting); everywhere the lease is set by a conditional update that
+/// only takes rows still due and unleased.
 pub async fn claim(
     db: &DatabaseConnection,
     lease_id: &str,
@@ -153,17 +191,14 @@ pub async fn claim(
         candidates =
             candidates.filter(delivery::Column::ChannelId.is_not_in(skip_channels.iter().cloned()));
     }
-    let ids: Vec<String> = candidates.into_tuple().all(db).await?;
-    if ids.is_empty() {
+    if is_postgres(db) {
+        return claim_locked(db, candidates, lease_id, now + lease_ms).await;
+    }
+    // SQLite: no transaction, since there one that reads, then writes,
+    // fails at once under contention instead of waiting its turn.
+    if !lease(db, candidates, due, lease_id, now + lease_ms).await? {
         return Ok(Vec::new());
     }
-    delivery::Entity::update_many()
-        .col_expr(delivery::Column::LeaseId, Expr::value(lease_id))
-        .col_expr(delivery::Column::LeaseUntil, Expr::value(now + lease_ms))
-        .filter(delivery::Column::Id.is_in(ids))
-        .filter(due)
-        .exec(db)
-        .await?;
     let rows = delivery::Entity::find()
         .filter(delivery::Column::LeaseId.eq(lease_id))
         .filter(delivery::Column::Status.eq(PENDING))
@@ -181,14 +216,86 @@ pub async fn claim(
         .collect())
 }
 
-/// When the next delivery falls due, for the worker's sleep.
+/// PostgreSQL: one statement locks the candidates with `FOR UPDATE SKIP
+/// LOCKED` (rows another instance is claiming at this moment are passed
+/// over, not waited for), leases them and returns them.
+async fn claim_locked(
+    db: &DatabaseConnection,
+    candidates: sea_orm::Select<delivery::Entity>,
+    lease_id: &str,
+    until: i64,
+) -> Result<Vec<Claimed>, DbErr> {
+    let locked = candidates
+        .lock_with_behavior(LockType::Update, LockBehavior::SkipLocked)
+        .into_query();
+    let leased = delivery::Entity::update_many()
+        .col_expr(delivery::Column::LeaseId, Expr::value(lease_id))
+        .col_expr(delivery::Column::LeaseUntil, Expr::value(until))
+        .filter(delivery::Column::Id.in_subquery(locked))
+        .exec_with_returning(db)
+        .await?;
+    if leased.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut channel_ids: Vec<&str> = leased.iter().map(|d| d.channel_id.as_str()).collect();
+    channel_ids.sort_unstable();
+    channel_ids.dedup();
+    let channels: std::collections::HashMap<String, channel::Model> = channel::Entity::find()
+        .filter(channel::Column::Id.is_in(channel_ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|c| (c.id.clone(), c))
+        .collect();
+    Ok(leased
+        .into_iter()
+        .filter_map(|d| {
+            channels.get(&d.channel_id).map(|c| Claimed {
+                channel: c.clone(),
+                delivery: d,
+            })
+        })
+        .collect())
+}
+
+/// Sets `lease_id` on the candidates that are still due; false when there
+/// were none.
+async fn lease<C: ConnectionTrait>(
+    db: &C,
+    candidates: sea_orm::Select<delivery::Entity>,
+    due: sea_orm::sea_query::SimpleExpr,
+    lease_id: &str,
+    until: i64,
+) -> Result<bool, DbErr> {
+    let ids: Vec<String> = candidates.into_tuple().all(db).await?;
+    if ids.is_empty() {
+        return Ok(false);
+    }
+    delivery::Entity::update_many()
+        .col_expr(delivery::Column::LeaseId, Expr::value(lease_id))
+        .col_expr(delivery::Column::LeaseUntil, Expr::value(until))
+        .filter(delivery::Column::Id.is_in(ids))
+        .filter(due)
+        .exec(db)
+        .await?;
+    Ok(true)
+}
+
+/// When the next delivery falls due, for the worker's sleep. Deliveries of
+/// disabled channels wait for the channel and are not counted.
 pub async fn next_due_at(db: &DatabaseConnection) -> Result<Option<i64>, DbErr> {
     let now = now_ms();
+    let enabled_channels = Query::select()
+        .column(channel::Column::Id)
+        .from(channel::Entity)
+        .and_where(channel::Column::Enabled.eq(true))
+        .to_owned();
     let row: Option<(i64, Option<i64>)> = delivery::Entity::find()
         .select_only()
         .column(delivery::Column::NextAttemptAt)
         .column(delivery::Column::LeaseUntil)
         .filter(delivery::Column::Status.eq(PENDING))
+        .filter(delivery::Column::ChannelId.in_subquery(enabled_channels))
         .order_by_asc(delivery::Column::NextAttemptAt)
         .limit(1)
         .into_tuple()
@@ -202,7 +309,7 @@ pub async fn next_due_at(db: &DatabaseConnection) -> Result<Option<i64>, DbErr> 
 
 /// Puts a delivery back on the schedule to be tried now (redeliver), unless
 /// a worker holds it at this moment.
-pub async fn redeliver<C: ConnectionTrait>(db: &C, delivery_id: &str) -> Result<bool, DbErr> {
+pub async fn redeliver(db: &DatabaseConnection, delivery_id: &str) -> Result<bool, DbErr> {
     let now = now_ms();
     let not_in_flight = delivery::Column::Status
         .ne(PENDING)
@@ -230,5 +337,11 @@ pub async fn redeliver<C: ConnectionTrait>(db: &C, delivery_id: &str) -> Result<
         .filter(not_in_flight)
         .exec(db)
         .await?;
-    Ok(res.rows_affected == 1)
+    if res.rows_affected != 1 {
+        return Ok(false);
+    }
+    if let Err(e) = announce_work(db).await {
+        tracing::warn!(error = %e, "could not announce a redelivery");
+    }
+    Ok(true)
 }

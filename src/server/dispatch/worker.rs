@@ -6,13 +6,16 @@ use super::retry::parse_retry_after;
 use super::sender::{Outcome, Sender};
 use crate::server::config::DeliveryConfig;
 use crate::server::db::entities::{attempt, channel, delivery};
+use crate::server::db::is_postgres;
 use crate::server::ids::{new_id, now_ms};
 use sea_orm::sea_query::Expr;
+use sea_orm::sqlx::postgres::{PgListener, PgPool};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter,
     TransactionTrait,
 };
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::{Notify, Semaphore};
@@ -23,6 +26,9 @@ const IDLE_POLL: Duration = Duration::from_millis(1000);
 /// Largest Retry-After Herald honours.
 const RETRY_AFTER_MAX: Duration = Duration::from_secs(24 * 3600);
 const CLAIM_BATCH: usize = 256;
+/// How long to wait for a slot when due work is held up only by busy
+/// channels (a finishing delivery wakes the dispatcher sooner).
+const BUSY_WAIT: Duration = Duration::from_millis(50);
 
 pub struct Dispatcher {
     db: DatabaseConnection,
@@ -33,6 +39,8 @@ pub struct Dispatcher {
     /// Requests in flight per channel.
     busy: Mutex<HashMap<String, usize>>,
     lease_ms: i64,
+    /// Set by `shutdown`: claim nothing more.
+    stopping: AtomicBool,
 }
 
 impl Dispatcher {
@@ -53,17 +61,40 @@ impl Dispatcher {
             wake,
             busy: Mutex::new(HashMap::new()),
             lease_ms,
+            stopping: AtomicBool::new(false),
         }))
     }
 
-    /// Runs forever on the current runtime.
+    /// Runs until `shutdown` on the current runtime. On PostgreSQL it also
+    /// listens for other instances' notices of new work.
     pub fn spawn(self: &Arc<Self>) -> tokio::task::JoinHandle<()> {
+        if is_postgres(&self.db) {
+            spawn_listener(
+                self.db.get_postgres_connection_pool().clone(),
+                self.wake.clone(),
+            );
+        }
         let this = self.clone();
         tokio::spawn(async move { this.run().await })
     }
 
+    /// Stops claiming and waits up to `grace` for the deliveries in flight
+    /// to be sent and recorded. What is still out after that keeps its
+    /// lease until it expires; then another worker sends it again.
+    pub async fn shutdown(&self, grace: Duration) {
+        self.stopping.store(true, Ordering::SeqCst);
+        self.wake.notify_one();
+        let all = self.config.max_in_flight as u32;
+        if tokio::time::timeout(grace, self.slots.acquire_many(all))
+            .await
+            .is_err()
+        {
+            tracing::warn!("deliveries still in flight at shutdown; their leases will expire");
+        }
+    }
+
     async fn run(self: Arc<Self>) {
-        loop {
+        while !self.stopping.load(Ordering::SeqCst) {
             // A fresh id per claim: reading back "ours" must never return
             // deliveries an earlier claim already started.
             let lease_id = new_id();
@@ -86,13 +117,10 @@ impl Dispatcher {
             }
             _ => IDLE_POLL,
         };
-        if wait.is_zero() && self.slots.available_permits() > 0 {
-            // Due work exists but was all skipped (channels busy): back off a little.
-            tokio::time::sleep(Duration::from_millis(5)).await;
-            return;
-        }
-        let _ =
-            tokio::time::timeout(wait.max(Duration::from_millis(1)), self.wake.notified()).await;
+        // Due work that was all skipped (its channels are busy) waits for a
+        // delivery to finish, briefly.
+        let wait = if wait.is_zero() { BUSY_WAIT } else { wait };
+        let _ = tokio::time::timeout(wait, self.wake.notified()).await;
     }
 
     /// Claims and starts what it can; true when it started something.
@@ -120,6 +148,7 @@ impl Dispatcher {
             return Ok(false);
         }
         let mut started = false;
+        let mut handed_back = Vec::new();
         for job in claimed {
             let admitted = {
                 let mut busy = self.busy.lock().unwrap_or_else(|p| p.into_inner());
@@ -140,8 +169,8 @@ impl Dispatcher {
                 if admitted {
                     self.release_channel(&job.channel.id);
                 }
-                // Over a limit: hand the delivery back at once for a later claim.
-                release_lease(&self.db, &job.delivery.id, lease_id).await?;
+                // Over a limit: hand the delivery back for a later claim.
+                handed_back.push(job.delivery.id);
                 continue;
             };
             started = true;
@@ -154,6 +183,9 @@ impl Dispatcher {
                 drop(permit);
                 this.wake.notify_one();
             });
+        }
+        if !handed_back.is_empty() {
+            release_leases(&self.db, handed_back, lease_id).await?;
         }
         Ok(started)
     }
@@ -177,9 +209,10 @@ impl Dispatcher {
     }
 }
 
-async fn release_lease(
+/// Hands deliveries claimed under `lease_id` back, unsent.
+async fn release_leases(
     db: &DatabaseConnection,
-    delivery_id: &str,
+    delivery_ids: Vec<String>,
     lease_id: &str,
 ) -> Result<(), DbErr> {
     delivery::Entity::update_many()
@@ -191,11 +224,42 @@ async fn release_lease(
             delivery::Column::LeaseUntil,
             Expr::value(Option::<i64>::None),
         )
-        .filter(delivery::Column::Id.eq(delivery_id))
+        .filter(delivery::Column::Id.is_in(delivery_ids))
         .filter(delivery::Column::LeaseId.eq(lease_id))
         .exec(db)
         .await?;
     Ok(())
+}
+
+/// Wakes the dispatcher whenever any instance announces new deliveries on
+/// PostgreSQL (`outbox::announce_work`). Reconnects after errors; notices
+/// sent while disconnected are lost, so every (re)connection wakes it too.
+pub fn spawn_listener(pool: PgPool, wake: Arc<Notify>) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            if let Err(e) = listen(&pool, &wake).await {
+                tracing::warn!(error = %e, "PostgreSQL wake-up channel failed; reconnecting");
+            }
+            if pool.is_closed() {
+                return;
+            }
+            wake.notify_one();
+            tokio::time::sleep(IDLE_POLL).await;
+        }
+    })
+}
+
+async fn listen(pool: &PgPool, wake: &Notify) -> Result<(), sea_orm::sqlx::Error> {
+    let mut listener = PgListener::connect_with(pool).await?;
+    listener.listen(outbox::WAKE_CHANNEL).await?;
+    wake.notify_one();
+    loop {
+        match listener.try_recv().await? {
+            Some(_) => {}
+            None => tracing::warn!("PostgreSQL wake-up connection was lost; reconnected"),
+        }
+        wake.notify_one();
+    }
 }
 
 /// What happens to a delivery after an attempt.
