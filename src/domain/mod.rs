@@ -1,6 +1,11 @@
 //! Pure domain logic shared by server and browser: no I/O here.
+pub mod channel_kind;
 pub mod events;
+pub mod filters;
+pub mod formats;
 pub mod render;
+pub mod template;
 pub mod validation;
 
+pub use channel_kind::ChannelKind;
 pub use events::{EventGroup, EventType};

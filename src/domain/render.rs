@@ -54,6 +54,183 @@ pub fn render(
     }
 }
 
+/// The project as messages name it: the data's `valohai.project-name`, else
+/// the project's own name, else its id.
+pub fn display_project(project_id: &str, project_name: &str, data: &Map<String, Value>) -> String {
+    Ctx::new(project_id, project_name, data, "").project
+}
+
+/// How an event feels: chat messages colour themselves by it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Tone {
+    Success,
+    Failure,
+    Warning,
+    Info,
+}
+
+impl Tone {
+    pub fn of(event_type: EventType) -> Tone {
+        use EventType::*;
+        match event_type {
+            ExecutionCompleted | TaskCompleted | PipelineCompleted | DeploymentCompleted => {
+                Tone::Success
+            }
+            ExecutionFailed | TaskFailed | PipelineFailed | DeploymentFailed => Tone::Failure,
+            ExecutionStopped | ExecutionWatchdogFailed => Tone::Warning,
+            _ => Tone::Info,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Tone::Success => "success",
+            Tone::Failure => "failure",
+            Tone::Warning => "warning",
+            Tone::Info => "info",
+        }
+    }
+}
+
+/// The key fields chat messages and e-mails show beside the text, in
+/// order, only those the data has: (label, value).
+pub fn facts(event_type: EventType, data: &Map<String, Value>) -> Vec<(String, String)> {
+    use super::EventGroup;
+    let mut out: Vec<(String, String)> = Vec::new();
+    let mut put = |label: &str, value: Option<String>| {
+        if let Some(v) = value {
+            out.push((label.to_string(), v));
+        }
+    };
+    let get = |key: &str| text(data, key);
+    let duration = |key: &str| number(data, key).map(format_duration);
+    let status = |key: &str| get(key).map(|s| status_word(&s));
+    match event_type.group() {
+        EventGroup::Execution => {
+            put("Status", status("valohai.execution-status"));
+            put("Step", get("valohai.execution-step"));
+            put("Title", get("valohai.execution-title"));
+            put("Duration", duration("valohai.execution-duration"));
+            put("Watchdog", get("valohai.watchdog-reason"));
+            put("Creator", get("valohai.creator-name"));
+            put(
+                "Commit",
+                get("valohai.commit-identifier").map(|c| c.chars().take(12).collect()),
+            );
+        }
+        EventGroup::Task | EventGroup::Pipeline => {
+            let prefix = if event_type.group() == EventGroup::Task {
+                "valohai.task"
+            } else {
+                "valohai.pipeline"
+            };
+            put("Status", status(&format!("{prefix}-status")));
+            put("Title", get(&format!("{prefix}-title")));
+            put("Executions", get("valohai.task-execution-count"));
+            put("Duration", duration(&format!("{prefix}-duration")));
+            put("Creator", get("valohai.creator-name"));
+        }
+        EventGroup::Deployment => {
+            put("Deployment", get("valohai.deployment-name"));
+            put("Version", get("valohai.version-name"));
+            put("Status", status("valohai.version-status"));
+            put("Endpoint", get("valohai.endpoint"));
+            put("Creator", get("valohai.creator-name"));
+        }
+        EventGroup::DataAndModels if event_type == EventType::DatasetVersionCreated => {
+            put("Dataset", get("valohai.dataset-name"));
+            put("Version", get("valohai.dataset-version"));
+            put("Files", get("valohai.dataset-version-file-count"));
+            put("Creator", get("valohai.creator-name"));
+        }
+        EventGroup::DataAndModels => {
+            put("Model", get("valohai.model-name"));
+            put("Version", get("valohai.model-version"));
+            put("Status", status("valohai.model-version-status"));
+            put(
+                "Previous status",
+                status("valohai.model-version-previous-status"),
+            );
+            put("Creator", get("valohai.creator-name"));
+        }
+        EventGroup::Herald => {
+            put("Project", get("valohai.project-name"));
+        }
+    }
+    out
+}
+
+/// A piece of a message body: text, or a Markdown link `[text](url)`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Segment {
+    Text(String),
+    Link { text: String, url: String },
+}
+
+/// Splits a rendered body into text and links, undoing the escapes
+/// `escape_link_text` put into link text; anything that is not a complete
+/// link stays text.
+pub fn segments(body: &str) -> Vec<Segment> {
+    let chars: Vec<char> = body.chars().collect();
+    let mut out: Vec<Segment> = Vec::new();
+    let mut text = String::new();
+    let mut i = 0;
+    while i < chars.len() {
+        if chars[i] == '[' {
+            if let Some((label, url, next)) = parse_link(&chars, i) {
+                if !text.is_empty() {
+                    out.push(Segment::Text(std::mem::take(&mut text)));
+                }
+                out.push(Segment::Link { text: label, url });
+                i = next;
+                continue;
+            }
+        }
+        text.push(chars[i]);
+        i += 1;
+    }
+    if !text.is_empty() {
+        out.push(Segment::Text(text));
+    }
+    out
+}
+
+/// `[label](url)` starting at `start`: the label unescaped, the URL, and
+/// the index after the closing parenthesis.
+fn parse_link(chars: &[char], start: usize) -> Option<(String, String, usize)> {
+    let mut label = String::new();
+    let mut i = start + 1;
+    loop {
+        match chars.get(i)? {
+            '\\' => {
+                label.push(*chars.get(i + 1)?);
+                i += 2;
+            }
+            ']' => break,
+            '\n' => return None,
+            c => {
+                label.push(*c);
+                i += 1;
+            }
+        }
+    }
+    if chars.get(i + 1) != Some(&'(') {
+        return None;
+    }
+    let mut url = String::new();
+    i += 2;
+    loop {
+        match chars.get(i)? {
+            ')' => break,
+            c if c.is_whitespace() => return None,
+            c => url.push(*c),
+        }
+        i += 1;
+    }
+    Some((label, url, i + 1))
+}
+
 /// Whole seconds rounded up, as `M:SS`, or `H:MM:SS` from one hour on.
 pub fn format_duration(seconds: f64) -> String {
     // NaN and negatives have no meaningful duration; show zero rather than garbage.
@@ -830,6 +1007,74 @@ mod tests {
             "https://h",
         );
         assert!(m.body.ends_with("\nwas stopped."), "{}", m.body);
+    }
+
+    #[test]
+    fn body_segments_round_trip_links() {
+        let d = sample_data(
+            EventType::ExecutionCompleted,
+            PROJECT_ID,
+            "demo/cool-tensorflow",
+        );
+        let m = render(
+            EventType::ExecutionCompleted,
+            PROJECT_ID,
+            "demo/cool-tensorflow",
+            &d,
+            "https://h",
+        );
+        let parts = segments(&m.body);
+        assert_eq!(parts[0], Segment::Text("Execution ".into()));
+        assert_eq!(
+            parts[1],
+            Segment::Link {
+                text: "demo/cool-tensorflow/#736".into(),
+                url: format!("https://h{}", m.url)
+            }
+        );
+        assert_eq!(
+            parts[2],
+            Segment::Text(" (by demouser)\nfinished with duration 11:01.".into())
+        );
+        assert_eq!(
+            segments("Model [o\\[1\\]/p](https://h/x) ok"),
+            vec![
+                Segment::Text("Model ".into()),
+                Segment::Link {
+                    text: "o[1]/p".into(),
+                    url: "https://h/x".into()
+                },
+                Segment::Text(" ok".into()),
+            ]
+        );
+        assert_eq!(segments("a [b] c"), vec![Segment::Text("a [b] c".into())]);
+        assert_eq!(
+            segments("[x](no end"),
+            vec![Segment::Text("[x](no end".into())]
+        );
+        assert_eq!(segments(""), vec![]);
+    }
+
+    #[test]
+    fn facts_list_what_the_data_has() {
+        let d = sample_data(
+            EventType::ExecutionCompleted,
+            PROJECT_ID,
+            "demo/cool-tensorflow",
+        );
+        let f = facts(EventType::ExecutionCompleted, &d);
+        let labels: Vec<&str> = f.iter().map(|(l, _)| l.as_str()).collect();
+        assert_eq!(labels, ["Status", "Step", "Duration", "Creator", "Commit"]);
+        assert_eq!(f[0].1, "completed");
+        assert_eq!(f[2].1, "11:01");
+        assert_eq!(f[4].1.len(), 12);
+        assert!(facts(EventType::TaskFailed, &Map::new()).is_empty());
+        for &t in EventType::ALL {
+            let d = sample_data(t, PROJECT_ID, "demo/cool-tensorflow");
+            assert!(!facts(t, &d).is_empty(), "{t} has no facts");
+        }
+        assert_eq!(Tone::of(EventType::DeploymentFailed), Tone::Failure);
+        assert_eq!(Tone::of(EventType::Ping), Tone::Info);
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Rules for every value a user can type. Pure functions, shared by the
 //! server (which enforces them) and the browser (which only displays errors).
 
+use super::ChannelKind;
 use serde::{Deserialize, Serialize};
 
 pub const PROJECT_PART_MAX: usize = 64;
@@ -217,6 +218,338 @@ pub fn mask_url(raw: &str) -> String {
     }
 }
 
+/// Hosts a Slack channel may post to: Slack's incoming webhooks (and GovSlack's).
+pub const SLACK_HOSTS: &[&str] = &["hooks.slack.com", "hooks.slack-gov.com"];
+/// Hosts a Discord channel may post to.
+pub const DISCORD_HOSTS: &[&str] = &[
+    "discord.com",
+    "discordapp.com",
+    "ptb.discord.com",
+    "canary.discord.com",
+];
+/// Host suffixes of Power Automate workflow URLs, which Teams workflows use.
+pub const TEAMS_HOST_SUFFIXES: &[&str] = &[".logic.azure.com", ".powerplatform.com"];
+
+/// An incoming-webhook URL of a chat service. `extra_hosts` are hosts the
+/// operator trusts besides the service's own (`HERALD_EXTRA_CHAT_HOSTS`,
+/// e.g. a Mattermost server that speaks Slack's format); for those any
+/// http(s) URL is accepted.
+pub fn chat_url(kind: ChannelKind, input: &str, extra_hosts: &[String]) -> Result<String, String> {
+    let raw = input.trim();
+    if raw.is_empty() {
+        return Err(match kind {
+            ChannelKind::Slack => {
+                "Enter the Slack incoming-webhook URL (https://hooks.slack.com/services/…).".into()
+            }
+            ChannelKind::Discord => {
+                "Enter the Discord webhook URL (https://discord.com/api/webhooks/…).".into()
+            }
+            ChannelKind::Teams => "Enter the Teams workflow URL.".into(),
+            _ => "Enter the URL Herald should POST to.".into(),
+        });
+    }
+    let normalized = webhook_url(raw)?;
+    let url =
+        url::Url::parse(&normalized).map_err(|e| format!("This is not a valid URL ({e})."))?;
+    let host = url.host_str().unwrap_or_default().to_ascii_lowercase();
+    let with_port = match url.port() {
+        Some(port) => format!("{host}:{port}"),
+        None => host.clone(),
+    };
+    if extra_hosts
+        .iter()
+        .any(|h| h.eq_ignore_ascii_case(&host) || h.eq_ignore_ascii_case(&with_port))
+    {
+        return Ok(normalized);
+    }
+    let segments: Vec<&str> = url
+        .path_segments()
+        .map(|s| s.filter(|p| !p.is_empty()).collect())
+        .unwrap_or_default();
+    let https = url.scheme() == "https";
+    match kind {
+        ChannelKind::Slack => {
+            if !https || !SLACK_HOSTS.contains(&host.as_str()) {
+                return Err("A Slack incoming-webhook URL starts with https://hooks.slack.com/services/ — copy it from your Slack app's Incoming Webhooks page.".into());
+            }
+            if segments.first() != Some(&"services") || segments.len() < 4 {
+                return Err("This is not an incoming-webhook URL: it looks like https://hooks.slack.com/services/T…/B…/… (workflow trigger URLs take a different message).".into());
+            }
+        }
+        ChannelKind::Discord => {
+            if !https || !DISCORD_HOSTS.contains(&host.as_str()) {
+                return Err("A Discord webhook URL starts with https://discord.com/api/webhooks/ — copy it from Server Settings → Integrations → Webhooks.".into());
+            }
+            let rest = match segments.as_slice() {
+                ["api", "webhooks", rest @ ..] => rest,
+                ["api", version, "webhooks", rest @ ..] if version.starts_with('v') => rest,
+                _ => &[][..],
+            };
+            let id_ok = rest
+                .first()
+                .is_some_and(|id| !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()));
+            if rest.len() != 2 || !id_ok {
+                return Err("This is not a Discord webhook URL: it looks like https://discord.com/api/webhooks/<number>/<token>.".into());
+            }
+        }
+        ChannelKind::Teams => {
+            let known = TEAMS_HOST_SUFFIXES.iter().any(|s| host.ends_with(s));
+            if !https || !known {
+                return Err("A Teams workflow URL is an https address on logic.azure.com or powerplatform.com — copy it from the “When a Teams webhook request is received” trigger of your workflow.".into());
+            }
+        }
+        ChannelKind::Webhook | ChannelKind::Email => {}
+    }
+    Ok(normalized)
+}
+
+/// The destination as the UI may show it: credentials in the user part and
+/// the secret tokens of chat webhook URLs replaced by `***`.
+pub fn mask_destination(kind: ChannelKind, raw: &str) -> String {
+    if matches!(kind, ChannelKind::Webhook | ChannelKind::Email) {
+        return mask_url(raw);
+    }
+    let Ok(mut url) = url::Url::parse(&mask_url(raw)) else {
+        return raw.to_string();
+    };
+    // Slack and Discord put the token in the last path segment.
+    if matches!(kind, ChannelKind::Slack | ChannelKind::Discord) {
+        let segments: Vec<String> = url
+            .path_segments()
+            .map(|s| s.map(str::to_string).collect())
+            .unwrap_or_default();
+        if segments.iter().filter(|s| !s.is_empty()).count() >= 2 {
+            let mut kept: Vec<String> = segments;
+            while kept.last().is_some_and(|s| s.is_empty()) {
+                kept.pop();
+            }
+            if let Some(last) = kept.last_mut() {
+                *last = "***".to_string();
+            }
+            url.set_path(&kept.join("/"));
+        }
+    }
+    // Workflow URLs carry their credential in `sig`; mask any such value.
+    let pairs: Vec<(String, String)> = url
+        .query_pairs()
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    if pairs.iter().any(|(k, _)| is_secret_param(k)) {
+        let mut query = url.query_pairs_mut();
+        query.clear();
+        for (k, v) in &pairs {
+            let shown = if is_secret_param(k) {
+                "***"
+            } else {
+                v.as_str()
+            };
+            query.append_pair(k, shown);
+        }
+    }
+    url.to_string()
+}
+
+fn is_secret_param(name: &str) -> bool {
+    matches!(
+        name.to_ascii_lowercase().as_str(),
+        "sig" | "signature" | "token" | "key" | "code"
+    )
+}
+
+pub const SMTP_HOST_MAX: usize = 253;
+pub const EMAIL_MAX: usize = 254;
+pub const RECIPIENTS_MAX: usize = 20;
+pub const SMTP_USER_MAX: usize = 256;
+pub const SMTP_PASSWORD_MAX: usize = 1024;
+
+/// A DNS host name (letters, digits, hyphens, dots) or an IP address.
+fn is_host_name(host: &str) -> bool {
+    !host.is_empty()
+        && host.len() <= SMTP_HOST_MAX
+        && host.split('.').all(|label| {
+            !label.is_empty()
+                && label.len() <= 63
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+                && label
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        })
+}
+
+/// The SMTP server: a host name or an IP address, nothing else.
+pub fn smtp_host(input: &str) -> Result<String, String> {
+    let host = input.trim().trim_end_matches('.');
+    if host.is_empty() {
+        return Err("Enter the SMTP server's host name, like smtp.example.com.".into());
+    }
+    if host.contains("://") {
+        return Err(
+            "Enter only the host name, like smtp.example.com, without smtp:// or a port.".into(),
+        );
+    }
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    if bare.parse::<std::net::IpAddr>().is_ok() {
+        return Ok(bare.to_string());
+    }
+    if let Some((_, port)) = host.rsplit_once(':') {
+        if port.bytes().all(|b| b.is_ascii_digit()) {
+            return Err("Enter the port in the Port field, not after the host name.".into());
+        }
+    }
+    if host.len() > SMTP_HOST_MAX {
+        return Err(format!(
+            "The host name is {} characters long; at most {SMTP_HOST_MAX} are allowed.",
+            host.len()
+        ));
+    }
+    if !is_host_name(host) {
+        return Err(
+            "A host name may contain only letters, digits, hyphens and dots (use the punycode form of international names)."
+                .into(),
+        );
+    }
+    Ok(host.to_ascii_lowercase())
+}
+
+/// A TCP port, 1–65535; blank means `default`.
+pub fn port(input: &str, default: u16) -> Result<u16, String> {
+    let text = input.trim();
+    if text.is_empty() {
+        return Ok(default);
+    }
+    match text.parse::<u32>() {
+        Ok(n) if (1..=65535).contains(&n) => Ok(n as u16),
+        _ => Err(format!(
+            "Enter a port number from 1 to 65535 (usually {default})."
+        )),
+    }
+}
+
+/// A bare e-mail address, `local@domain.example`.
+pub fn email_address(input: &str) -> Result<String, String> {
+    let address = input.trim();
+    if address.is_empty() {
+        return Err("Enter an e-mail address.".into());
+    }
+    if address.len() > EMAIL_MAX {
+        return Err(format!(
+            "“{address}” is {} characters long; an address has at most {EMAIL_MAX}.",
+            address.len()
+        ));
+    }
+    let Some((local, domain)) = address.rsplit_once('@') else {
+        return Err(format!(
+            "“{address}” is not an e-mail address: it has no @."
+        ));
+    };
+    let local_ok = !local.is_empty()
+        && local.len() <= 64
+        && !local.starts_with('.')
+        && !local.ends_with('.')
+        && !local.contains("..")
+        && local
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "!#$%&'*+/=?^_`{|}~.-".contains(c));
+    if !local_ok {
+        return Err(format!(
+            "“{address}” is not an e-mail address: the part before @ may contain only letters, digits and !#$%&'*+/=?^_`{{|}}~.- (no spaces)."
+        ));
+    }
+    if !is_host_name(domain) || !domain.contains('.') {
+        return Err(format!(
+            "“{address}” is not an e-mail address: the part after @ must be a domain like example.com."
+        ));
+    }
+    Ok(address.to_string())
+}
+
+/// A sender: an address, optionally with a display name, `Herald <herald@example.com>`.
+pub fn mailbox(input: &str) -> Result<String, String> {
+    let text = input.trim();
+    if text.is_empty() {
+        return Err("Enter the sender address, e.g. Herald <herald@example.com>.".into());
+    }
+    if has_control(text) {
+        return Err("The sender may not contain line breaks or control characters.".into());
+    }
+    match (text.rfind('<'), text.ends_with('>')) {
+        (Some(open), true) => {
+            let name = text[..open].trim().trim_matches('"').trim();
+            let address = email_address(&text[open + 1..text.len() - 1])?;
+            if name.contains(['<', '>', '"']) {
+                return Err("The display name may not contain <, > or quotes.".into());
+            }
+            if name.chars().count() > CHANNEL_NAME_MAX {
+                return Err(format!(
+                    "The display name is too long; at most {CHANNEL_NAME_MAX} characters are allowed."
+                ));
+            }
+            Ok(if name.is_empty() {
+                address
+            } else {
+                format!("{name} <{address}>")
+            })
+        }
+        (None, false) => email_address(text),
+        _ => Err("Write the sender as name <address>, e.g. Herald <herald@example.com>.".into()),
+    }
+}
+
+/// Recipients separated by commas, semicolons or line breaks; duplicates dropped.
+pub fn recipients(input: &str) -> Result<Vec<String>, String> {
+    let mut list: Vec<String> = Vec::new();
+    for part in input.split([',', ';', '\n', '\r']) {
+        let part = part.trim();
+        if part.is_empty() {
+            continue;
+        }
+        let address = email_address(part)?;
+        if !list.iter().any(|a| a.eq_ignore_ascii_case(&address)) {
+            list.push(address);
+        }
+    }
+    if list.is_empty() {
+        return Err("Enter at least one recipient address.".into());
+    }
+    if list.len() > RECIPIENTS_MAX {
+        return Err(format!(
+            "{} recipients are listed; at most {RECIPIENTS_MAX} are allowed (use a mailing list for more).",
+            list.len()
+        ));
+    }
+    Ok(list)
+}
+
+/// An SMTP user name: one line, printable.
+pub fn smtp_user(input: &str) -> Result<String, String> {
+    let user = input.trim();
+    if user.len() > SMTP_USER_MAX {
+        return Err(format!(
+            "The user name is {} characters long; at most {SMTP_USER_MAX} are allowed.",
+            user.len()
+        ));
+    }
+    if has_control(user) {
+        return Err("The user name may not contain line breaks or control characters.".into());
+    }
+    Ok(user.to_string())
+}
+
+/// An SMTP password: kept exactly as typed (spaces included), one line.
+pub fn smtp_password(input: &str) -> Result<String, String> {
+    if input.len() > SMTP_PASSWORD_MAX {
+        return Err(format!(
+            "The password is {} characters long; at most {SMTP_PASSWORD_MAX} are allowed.",
+            input.len()
+        ));
+    }
+    if has_control(input) {
+        return Err("The password may not contain line breaks or control characters.".into());
+    }
+    Ok(input.to_string())
+}
+
 /// An HTTP header name: an RFC 9110 token.
 pub fn header_name(input: &str) -> Result<String, String> {
     let name = input.trim();
@@ -352,6 +685,177 @@ mod tests {
         assert!(header_value("a\r\nInjected: 1").is_err());
         assert!(header_value("ünïcode").is_err());
         assert!(header_value(&"v".repeat(HEADER_VALUE_MAX + 1)).is_err());
+    }
+
+    #[test]
+    fn chat_urls_follow_each_service() {
+        let none: Vec<String> = Vec::new();
+        let slack = "https://hooks.slack.com/services/T0001/B0002/XXXXXXXX";
+        assert_eq!(chat_url(ChannelKind::Slack, slack, &none).unwrap(), slack);
+        for bad in [
+            "http://hooks.slack.com/services/T/B/X",
+            "https://example.com/services/T/B/X",
+            "https://hooks.slack.com.evil.com/services/T/B/X",
+        ] {
+            assert!(chat_url(ChannelKind::Slack, bad, &none)
+                .unwrap_err()
+                .contains("https://hooks.slack.com/services/"));
+        }
+        assert!(chat_url(
+            ChannelKind::Slack,
+            "https://hooks.slack.com/triggers/T/1/x",
+            &none
+        )
+        .unwrap_err()
+        .contains("not an incoming-webhook URL"));
+        assert!(chat_url(ChannelKind::Slack, " ", &none)
+            .unwrap_err()
+            .contains("Enter the Slack"));
+
+        let discord = "https://discord.com/api/webhooks/123456/abc-DEF";
+        assert!(chat_url(ChannelKind::Discord, discord, &none).is_ok());
+        assert!(chat_url(
+            ChannelKind::Discord,
+            "https://discord.com/api/v10/webhooks/1/t",
+            &none
+        )
+        .is_ok());
+        assert!(chat_url(
+            ChannelKind::Discord,
+            "https://discord.com/api/webhooks/abc/t",
+            &none
+        )
+        .unwrap_err()
+        .contains("<number>/<token>"));
+        assert!(chat_url(
+            ChannelKind::Discord,
+            "https://hooks.slack.com/services/T/B/X",
+            &none
+        )
+        .unwrap_err()
+        .contains("discord.com/api/webhooks"));
+
+        let teams = "https://prod-12.westeurope.logic.azure.com:443/workflows/abc/triggers/manual/paths/invoke?api-version=2016-06-01&sig=s3cr3t";
+        assert!(chat_url(ChannelKind::Teams, teams, &none).is_ok());
+        assert!(chat_url(
+            ChannelKind::Teams,
+            "https://default1234.56.environment.api.powerplatform.com/powerautomate/x",
+            &none
+        )
+        .is_ok());
+        assert!(chat_url(
+            ChannelKind::Teams,
+            "https://evil.com/?x=logic.azure.com",
+            &none
+        )
+        .unwrap_err()
+        .contains("logic.azure.com"));
+
+        let relay = vec!["127.0.0.1".to_string(), "chat.internal:8065".to_string()];
+        assert!(chat_url(ChannelKind::Slack, "http://127.0.0.1:9999/hook", &relay).is_ok());
+        assert!(chat_url(
+            ChannelKind::Slack,
+            "http://chat.internal:8065/hooks/x",
+            &relay
+        )
+        .is_ok());
+        assert!(chat_url(ChannelKind::Slack, "http://chat.internal:9/hooks/x", &relay).is_err());
+        assert!(chat_url(ChannelKind::Discord, "ftp://127.0.0.1/x", &relay)
+            .unwrap_err()
+            .contains("ftp"));
+    }
+
+    #[test]
+    fn masked_destinations_hide_tokens() {
+        assert_eq!(
+            mask_destination(
+                ChannelKind::Slack,
+                "https://hooks.slack.com/services/T0001/B0002/XXXXXXXX"
+            ),
+            "https://hooks.slack.com/services/T0001/B0002/***"
+        );
+        assert_eq!(
+            mask_destination(
+                ChannelKind::Discord,
+                "https://discord.com/api/webhooks/123/tok"
+            ),
+            "https://discord.com/api/webhooks/123/***"
+        );
+        let teams = mask_destination(
+            ChannelKind::Teams,
+            "https://prod-1.westeurope.logic.azure.com/workflows/abc?api-version=2016-06-01&sig=s3cr3t",
+        );
+        assert!(teams.contains("sig=***"), "{teams}");
+        assert!(teams.contains("api-version=2016-06-01"), "{teams}");
+        assert!(!teams.contains("s3cr3t"));
+        assert_eq!(
+            mask_destination(ChannelKind::Webhook, "https://u:p@e.com/h"),
+            "https://***:***@e.com/h"
+        );
+    }
+
+    #[test]
+    fn smtp_settings() {
+        assert_eq!(smtp_host(" SMTP.Example.com ").unwrap(), "smtp.example.com");
+        assert_eq!(smtp_host("127.0.0.1").unwrap(), "127.0.0.1");
+        assert_eq!(smtp_host("[::1]").unwrap(), "::1");
+        assert!(smtp_host("").unwrap_err().contains("Enter the SMTP"));
+        assert!(smtp_host("smtp://mail.example.com")
+            .unwrap_err()
+            .contains("without smtp://"));
+        assert!(smtp_host("mail.example.com:587")
+            .unwrap_err()
+            .contains("Port field"));
+        assert!(smtp_host("mail example.com").is_err());
+        assert_eq!(port("", 587), Ok(587));
+        assert_eq!(port(" 2525 ", 587), Ok(2525));
+        assert!(port("0", 25).unwrap_err().contains("1 to 65535"));
+        assert!(port("70000", 25).is_err());
+        assert!(port("abc", 465).unwrap_err().contains("usually 465"));
+    }
+
+    #[test]
+    fn email_addresses() {
+        assert_eq!(
+            email_address(" ops@example.com ").unwrap(),
+            "ops@example.com"
+        );
+        assert!(email_address("first.last+tag@sub.example.co.uk").is_ok());
+        assert!(email_address("nobody").unwrap_err().contains("no @"));
+        assert!(email_address("a b@example.com")
+            .unwrap_err()
+            .contains("before @"));
+        assert!(email_address("a@localhost")
+            .unwrap_err()
+            .contains("after @"));
+        assert!(email_address(".a@example.com").is_err());
+        assert!(email_address("a@exa_mple.com").is_err());
+        assert_eq!(
+            mailbox("Herald Bot <herald@example.com>").unwrap(),
+            "Herald Bot <herald@example.com>"
+        );
+        assert_eq!(
+            mailbox("\"Q\" <q@example.com>").unwrap(),
+            "Q <q@example.com>"
+        );
+        assert_eq!(mailbox("<q@example.com>").unwrap(), "q@example.com");
+        assert!(mailbox("Herald <herald@example.com").is_err());
+        assert!(mailbox("").unwrap_err().contains("sender"));
+        assert!(mailbox("a\r\nBcc: x@y.com").is_err());
+        assert_eq!(
+            recipients("a@example.com, b@example.com;\nA@example.com").unwrap(),
+            vec!["a@example.com", "b@example.com"]
+        );
+        assert!(recipients(" , ").unwrap_err().contains("at least one"));
+        assert!(recipients("a@example.com, nope")
+            .unwrap_err()
+            .contains("“nope”"));
+        let many: Vec<String> = (0..=RECIPIENTS_MAX)
+            .map(|i| format!("u{i}@example.com"))
+            .collect();
+        assert!(recipients(&many.join(","))
+            .unwrap_err()
+            .contains("at most 20"));
     }
 
     #[test]
