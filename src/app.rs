@@ -4,8 +4,10 @@ use crate::pages::{
     channel_new::ChannelNewPage,
     channels::ChannelsPage,
     deliveries::{DeliveriesPage, DeliveryPageView},
+    dry_run::DryRunPage,
     not_found::NotFound,
     projects::ProjectsPage,
+    routing_edit::RoutingEditPage,
     routings::RoutingsPage,
     tokens::TokensPage,
 };
@@ -101,6 +103,16 @@ pub fn App() -> impl IntoView {
                     <Route
                         path=path!("/p/:owner/:name/settings/notifications/project-notifications")
                         view=RoutingsPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=path!("/p/:owner/:name/settings/notifications/project-notifications/:id")
+                        view=RoutingEditPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=path!("/p/:owner/:name/settings/notifications/dry-run")
+                        view=DryRunPage
                         ssr=SsrMode::Async
                     />
                 </Routes>

@@ -1,5 +1,8 @@
 use super::AppError;
+use crate::domain::smtp::{EmailSettings, Security};
+use crate::domain::template::ChannelTemplate;
 use crate::domain::validation::{self, FieldErrors, HEADERS_MAX};
+use crate::domain::ChannelKind;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -8,8 +11,11 @@ pub struct ChannelView {
     pub id: String,
     pub name: String,
     pub kind: String,
-    /// The destination with any credentials replaced by `***`.
+    /// The destination with any credentials replaced by `***` (chat
+    /// webhook tokens included).
     pub url_masked: String,
+    /// Where messages go, in words: the masked URL, or recipients and server.
+    pub destination: String,
     pub enabled: bool,
     pub disabled_reason: Option<String>,
     /// Names only: values may carry credentials and never leave the server.
@@ -21,14 +27,38 @@ pub struct ChannelView {
     pub consecutive_failures: i32,
     /// While a rotation's grace period runs: when the old secret stops signing.
     pub previous_secret_until: Option<i64>,
+    /// E-mail channels' settings, without the password.
+    pub email: Option<EmailView>,
+    /// The channel's template; None renders Herald's default.
+    pub template: Option<ChannelTemplate>,
+}
+
+impl ChannelView {
+    pub fn channel_kind(&self) -> ChannelKind {
+        ChannelKind::parse(&self.kind).unwrap_or_default()
+    }
+}
+
+/// An e-mail channel's settings as the browser may see them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EmailView {
+    pub host: String,
+    pub port: u16,
+    pub security: String,
+    pub user: String,
+    /// Whether a password is stored (it is never sent).
+    pub has_password: bool,
+    pub from: String,
+    pub to: Vec<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChannelCreated {
     pub id: String,
     pub name: String,
-    /// The signing secret, shown to the user this once.
-    pub secret: String,
+    pub kind: String,
+    /// The signing secret of a webhook, shown to the user this once.
+    pub secret: Option<String>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -39,10 +69,32 @@ pub struct HeaderInput {
     pub value: String,
 }
 
-/// The channel form as posted: `channel[name]`, `channel[url]`,
-/// `channel[headers][i][name|value]`, `channel[enabled]` (a checkbox).
+/// The SMTP settings as posted: `channel[smtp][host|port|security|user|password|from|to]`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SmtpForm {
+    #[serde(default)]
+    pub host: String,
+    #[serde(default)]
+    pub port: String,
+    #[serde(default)]
+    pub security: String,
+    #[serde(default)]
+    pub user: String,
+    #[serde(default)]
+    pub password: String,
+    #[serde(default)]
+    pub from: String,
+    #[serde(default)]
+    pub to: String,
+}
+
+/// The channel form as posted: `channel[kind]`, `channel[name]`,
+/// `channel[url]`, `channel[headers][i][name|value]`, `channel[enabled]` (a
+/// checkbox), `channel[smtp][…]` for e-mail and `channel[template][…]`.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChannelForm {
+    #[serde(default)]
+    pub kind: String,
     #[serde(default)]
     pub name: String,
     #[serde(default)]
@@ -51,25 +103,100 @@ pub struct ChannelForm {
     pub headers: Vec<HeaderInput>,
     #[serde(default)]
     pub enabled: Option<String>,
+    #[serde(default)]
+    pub smtp: SmtpForm,
+    #[serde(default)]
+    pub template: ChannelTemplate,
 }
 
 /// A channel form that passed validation.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ValidChannel {
+    pub kind: ChannelKind,
     pub name: String,
+    /// The POST URL; `smtp://host:port` for e-mail.
     pub url: String,
     pub headers: Vec<(String, String)>,
     pub enabled: bool,
+    /// E-mail channels only, password in the clear.
+    pub email: Option<EmailSettings>,
+    pub template: Option<ChannelTemplate>,
+}
+
+/// What an edit keeps when the form leaves a secret blank.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct StoredSecrets {
+    /// Custom headers, values in the clear.
+    pub headers: Vec<(String, String)>,
+    /// The SMTP user and password in the clear.
+    pub smtp_login: Option<(String, String)>,
+}
+
+/// The channel type a create form asks for; blank means a webhook.
+pub fn parse_kind(input: &str) -> Result<ChannelKind, String> {
+    let kind = input.trim();
+    if kind.is_empty() {
+        return Ok(ChannelKind::Webhook);
+    }
+    ChannelKind::parse(kind).ok_or_else(|| {
+        format!("“{kind}” is not a channel type; choose Webhook, Slack, Discord, Microsoft Teams or Email.")
+    })
 }
 
 impl ChannelForm {
-    /// Checks every field. On edit, `existing` holds the stored headers: a
-    /// row with a known name and a blank value keeps the stored value, since
-    /// values are never sent to the browser.
-    pub fn validate(&self, existing: &[(String, String)]) -> Result<ValidChannel, FieldErrors> {
+    /// Checks every field that a channel of `kind` uses. On edit, `stored`
+    /// holds the secrets: a header row with a known name and a blank value,
+    /// or a blank SMTP password, keeps the stored value, since secrets are
+    /// never sent to the browser. `extra_chat_hosts` widens what chat URLs
+    /// may point at (`HERALD_EXTRA_CHAT_HOSTS`).
+    pub fn validate(
+        &self,
+        kind: ChannelKind,
+        stored: &StoredSecrets,
+        extra_chat_hosts: &[String],
+    ) -> Result<ValidChannel, FieldErrors> {
         let mut errors = FieldErrors::new();
         let name = errors.check("channel[name]", validation::channel_name(&self.name));
-        let url = errors.check("channel[url]", validation::webhook_url(&self.url));
+        let mut headers: Vec<(String, String)> = Vec::new();
+        let mut email = None;
+        let url = match kind {
+            ChannelKind::Webhook => {
+                headers = self.validate_headers(&stored.headers, &mut errors);
+                errors.check("channel[url]", validation::webhook_url(&self.url))
+            }
+            ChannelKind::Slack | ChannelKind::Discord | ChannelKind::Teams => errors.check(
+                "channel[url]",
+                validation::chat_url(kind, &self.url, extra_chat_hosts),
+            ),
+            ChannelKind::Email => {
+                email = self.smtp.validate(stored.smtp_login.as_ref(), &mut errors);
+                email.as_ref().map(EmailSettings::url)
+            }
+        };
+        let template = match self.template.normalized(kind) {
+            Ok(t) => t,
+            Err(e) => {
+                errors.0.extend(e.0);
+                None
+            }
+        };
+        errors.into_result()?;
+        Ok(ValidChannel {
+            kind,
+            name: name.unwrap_or_default(),
+            url: url.unwrap_or_default(),
+            headers,
+            enabled: self.enabled.is_some(),
+            email,
+            template,
+        })
+    }
+
+    fn validate_headers(
+        &self,
+        existing: &[(String, String)],
+        errors: &mut FieldErrors,
+    ) -> Vec<(String, String)> {
         let rows: Vec<(usize, &HeaderInput)> = self
             .headers
             .iter()
@@ -105,12 +232,73 @@ impl ChannelForm {
                 headers.push((name, value));
             }
         }
-        errors.into_result()?;
-        Ok(ValidChannel {
-            name: name.unwrap_or_default(),
-            url: url.unwrap_or_default(),
-            headers,
-            enabled: self.enabled.is_some(),
+        headers
+    }
+}
+
+impl SmtpForm {
+    /// The SMTP settings, or None with the problems added to `errors`.
+    fn validate(
+        &self,
+        stored_login: Option<&(String, String)>,
+        errors: &mut FieldErrors,
+    ) -> Option<EmailSettings> {
+        let security = match self.security.trim() {
+            "" => Some(Security::default()),
+            s => Security::parse(s).or_else(|| {
+                errors.add(
+                    "channel[smtp][security]",
+                    "Choose how to secure the connection: STARTTLS, TLS or none.",
+                );
+                None
+            }),
+        };
+        let host = errors.check("channel[smtp][host]", validation::smtp_host(&self.host));
+        let port = errors.check(
+            "channel[smtp][port]",
+            validation::port(&self.port, security.unwrap_or_default().default_port()),
+        );
+        let user = errors.check("channel[smtp][user]", validation::smtp_user(&self.user));
+        let typed = errors.check(
+            "channel[smtp][password]",
+            validation::smtp_password(&self.password),
+        );
+        let from = errors.check("channel[smtp][from]", validation::mailbox(&self.from));
+        let to = errors.check("channel[smtp][to]", validation::recipients(&self.to));
+        let mut password = String::new();
+        if let (Some(user), Some(typed)) = (&user, &typed) {
+            // A blank password keeps the stored one for the same user.
+            let kept = stored_login
+                .filter(|(u, _)| u == user && typed.is_empty())
+                .map(|(_, p)| p.clone());
+            match (user.is_empty(), typed.is_empty(), kept) {
+                (true, false, _) => errors.add(
+                    "channel[smtp][user]",
+                    "Enter the user name that goes with the password, or clear the password.",
+                ),
+                (true, true, _) => {}
+                (false, _, Some(stored)) => password = stored,
+                (false, true, None) => errors.add(
+                    "channel[smtp][password]",
+                    format!("Enter the password for {user}."),
+                ),
+                (false, false, None) => password = typed.clone(),
+            }
+            if !user.is_empty() && security == Some(Security::None) {
+                errors.add(
+                    "channel[smtp][security]",
+                    "Signing in needs STARTTLS or TLS: without encryption the password would cross the network in clear text.",
+                );
+            }
+        }
+        Some(EmailSettings {
+            host: host?,
+            port: port?,
+            security: security?,
+            user: user?,
+            password,
+            from: from?,
+            to: to?,
         })
     }
 }
@@ -143,24 +331,68 @@ pub async fn create_channel(
     use crate::server::store;
     let crate::server::access::ProjectAccess { state, project } =
         crate::server::access::project(&project, crate::server::access::Need::Admin).await?;
-    let input = channel.validate(&[])?;
+    let kind = parse_kind(&channel.kind).map_err(|m| AppError::invalid("channel[kind]", m))?;
+    let input = checked(&state, &project, &channel, kind, &StoredSecrets::default())?;
     let (model, secret) =
         store::channels::create(&state.db, &state.secrets, &project.id, input).await?;
+    // Only webhooks sign, so only they have a secret to show.
+    let secret = kind.is_signed().then_some(secret);
     if crate::server::web::is_plain_form_post() {
         // Without JavaScript the browser follows a redirect and never sees
         // this response, so the secret is parked for one pick-up.
-        let token =
-            store::reveals::park(&state.db, &format!("channel:{}", model.id), &secret).await?;
+        let query = match &secret {
+            Some(secret) => {
+                let token =
+                    store::reveals::park(&state.db, &format!("channel:{}", model.id), secret)
+                        .await?;
+                format!("created={token}")
+            }
+            None => "new=1".to_string(),
+        };
         leptos_axum::redirect(&format!(
-            "{}?created={token}",
+            "{}?{query}",
             channel_path(&project.name, &model.id)
         ));
     }
     Ok(ChannelCreated {
         id: model.id,
         name: model.name,
+        kind: kind.as_str().to_string(),
         secret,
     })
+}
+
+/// Validates the form for a channel of `kind` and renders its template on
+/// every event type's sample; reports all problems at once.
+#[cfg(feature = "ssr")]
+fn checked(
+    state: &crate::server::AppState,
+    project: &crate::server::db::entities::project::Model,
+    form: &ChannelForm,
+    kind: ChannelKind,
+    stored: &StoredSecrets,
+) -> Result<ValidChannel, AppError> {
+    let valid = form.validate(kind, stored, &state.config.delivery.extra_chat_hosts);
+    let template_errors = match form.template.normalized(kind) {
+        Ok(Some(template)) => crate::server::templates::check(
+            kind,
+            &template,
+            &project.id,
+            &project.name,
+            &state.config.public_url,
+        )
+        .err(),
+        _ => None,
+    };
+    match (valid, template_errors) {
+        (Ok(valid), None) => Ok(valid),
+        (Ok(_), Some(errors)) => Err(errors.into()),
+        (Err(mut errors), Some(more)) => {
+            errors.0.extend(more.0);
+            Err(errors.into())
+        }
+        (Err(errors), None) => Err(errors.into()),
+    }
 }
 
 /// Shows a secret parked by `create_channel` for a browser without
@@ -188,12 +420,15 @@ pub async fn update_channel(
     let crate::server::access::ProjectAccess { state, project } =
         crate::server::access::project(&project, crate::server::access::Need::Admin).await?;
     let existing = store::channels::find(&state.db, &project.id, &id).await?;
+    // The type is fixed when a channel is created.
+    let kind = ChannelKind::parse(&existing.kind).unwrap_or_default();
     let mut channel = channel;
     // The form shows the URL with credentials masked; unchanged means keep them.
-    if channel.url.trim() == validation::mask_url(&existing.url) {
+    if channel.url.trim() == validation::mask_destination(kind, &existing.url) {
         channel.url = existing.url.clone();
     }
-    let input = channel.validate(&store::channels::open_headers(&state.secrets, &existing)?)?;
+    let stored = store::channels::stored_secrets(&state.secrets, &existing)?;
+    let input = checked(&state, &project, &channel, kind, &stored)?;
     let updated = store::channels::update(&state.db, &state.secrets, existing, input).await?;
     leptos_axum::redirect(&format!("{}?saved=1", channel_path(&project.name, &id)));
     Ok(updated)
@@ -210,7 +445,17 @@ pub async fn rotate_channel_secret(
     let crate::server::access::ProjectAccess { state, project } =
         crate::server::access::project(&project, crate::server::access::Need::Admin).await?;
     let existing = store::channels::find(&state.db, &project.id, &id).await?;
+    if !ChannelKind::parse(&existing.kind)
+        .unwrap_or_default()
+        .is_signed()
+    {
+        return Err(AppError::invalid(
+            "id",
+            "Only webhook channels sign their messages; this channel has no secret.",
+        ));
+    }
     let name = existing.name.clone();
+    let kind = existing.kind.clone();
     let secret = store::channels::rotate_secret(&state.db, &state.secrets, existing).await?;
     if crate::server::web::is_plain_form_post() {
         let token = store::reveals::park(&state.db, &format!("channel:{id}"), &secret).await?;
@@ -219,7 +464,12 @@ pub async fn rotate_channel_secret(
             channel_path(&project.name, &id)
         ));
     }
-    Ok(ChannelCreated { id, name, secret })
+    Ok(ChannelCreated {
+        id,
+        name,
+        kind,
+        secret: Some(secret),
+    })
 }
 
 #[server(prefix = "/api", endpoint = "set_channel_enabled")]
@@ -268,26 +518,37 @@ mod tests {
                 })
                 .collect(),
             enabled: Some("on".into()),
+            ..Default::default()
         }
+    }
+
+    fn webhook(f: &ChannelForm, stored: &[(String, String)]) -> Result<ValidChannel, FieldErrors> {
+        let stored = StoredSecrets {
+            headers: stored.to_vec(),
+            smtp_login: None,
+        };
+        f.validate(ChannelKind::Webhook, &stored, &[])
     }
 
     #[test]
     fn blank_header_rows_are_ignored() {
-        let valid = form(&[("", ""), ("X-Team", "ml"), ("  ", " ")])
-            .validate(&[])
-            .unwrap();
+        let valid = webhook(&form(&[("", ""), ("X-Team", "ml"), ("  ", " ")]), &[]).unwrap();
         assert_eq!(
             valid.headers,
             vec![("X-Team".to_string(), "ml".to_string())]
         );
         assert!(valid.enabled);
+        assert_eq!(valid.kind, ChannelKind::Webhook);
+        assert_eq!(valid.template, None);
     }
 
     #[test]
     fn header_errors_name_their_row() {
-        let errors = form(&[("X-A", "1"), ("x-a", "2"), ("Bad Name", "v"), ("X-B", "")])
-            .validate(&[])
-            .unwrap_err();
+        let errors = webhook(
+            &form(&[("X-A", "1"), ("x-a", "2"), ("Bad Name", "v"), ("X-B", "")]),
+            &[],
+        )
+        .unwrap_err();
         assert!(errors
             .get("channel[headers][1][name]")
             .unwrap()
@@ -300,9 +561,9 @@ mod tests {
     #[test]
     fn blank_value_keeps_stored_value_on_edit() {
         let stored = vec![("X-Token".to_string(), "s3cret".to_string())];
-        let valid = form(&[("X-Token", "")]).validate(&stored).unwrap();
+        let valid = webhook(&form(&[("X-Token", "")]), &stored).unwrap();
         assert_eq!(valid.headers, stored);
-        let changed = form(&[("X-Token", "new")]).validate(&stored).unwrap();
+        let changed = webhook(&form(&[("X-Token", "new")]), &stored).unwrap();
         assert_eq!(changed.headers[0].1, "new");
     }
 
@@ -312,8 +573,7 @@ mod tests {
             .map(|i| (format!("X-{i}"), "v".to_string()))
             .collect();
         let refs: Vec<(&str, &str)> = many.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
-        assert!(form(&refs)
-            .validate(&[])
+        assert!(webhook(&form(&refs), &[])
             .unwrap_err()
             .get("channel[headers]")
             .is_some());
@@ -323,6 +583,119 @@ mod tests {
     fn unchecked_enabled_means_disabled() {
         let mut f = form(&[]);
         f.enabled = None;
-        assert!(!f.validate(&[]).unwrap().enabled);
+        assert!(!webhook(&f, &[]).unwrap().enabled);
+    }
+
+    #[test]
+    fn kinds_parse() {
+        assert_eq!(parse_kind(""), Ok(ChannelKind::Webhook));
+        assert_eq!(parse_kind("teams"), Ok(ChannelKind::Teams));
+        assert!(parse_kind("pager").unwrap_err().contains("“pager”"));
+    }
+
+    #[test]
+    fn chat_channels_check_their_url_and_ignore_headers() {
+        let mut f = form(&[("X-A", "1")]);
+        f.url = "https://hooks.slack.com/services/T1/B2/abc".into();
+        let valid = f
+            .validate(ChannelKind::Slack, &StoredSecrets::default(), &[])
+            .unwrap();
+        assert!(valid.headers.is_empty());
+        assert!(valid.email.is_none());
+        f.url = "https://example.com/hook".into();
+        let errors = f
+            .validate(ChannelKind::Discord, &StoredSecrets::default(), &[])
+            .unwrap_err();
+        assert!(errors.get("channel[url]").unwrap().contains("discord.com"));
+    }
+
+    fn email_form() -> ChannelForm {
+        ChannelForm {
+            name: "Team mail".into(),
+            enabled: Some("on".into()),
+            smtp: SmtpForm {
+                host: "smtp.example.com".into(),
+                port: "".into(),
+                security: "starttls".into(),
+                user: "ops".into(),
+                password: "pw".into(),
+                from: "Herald <herald@example.com>".into(),
+                to: "a@example.com, b@example.com".into(),
+            },
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn email_settings_validate_and_keep_a_blank_password() {
+        let valid = email_form()
+            .validate(ChannelKind::Email, &StoredSecrets::default(), &[])
+            .unwrap();
+        let email = valid.email.unwrap();
+        assert_eq!(email.port, 587);
+        assert_eq!(email.password, "pw");
+        assert_eq!(email.to, vec!["a@example.com", "b@example.com"]);
+        assert_eq!(valid.url, "smtp://smtp.example.com:587");
+
+        let stored = StoredSecrets {
+            headers: vec![],
+            smtp_login: Some(("ops".into(), "old".into())),
+        };
+        let mut f = email_form();
+        f.smtp.password.clear();
+        let kept = f.validate(ChannelKind::Email, &stored, &[]).unwrap();
+        assert_eq!(kept.email.unwrap().password, "old");
+        f.smtp.user = "someone-else".into();
+        let errors = f.validate(ChannelKind::Email, &stored, &[]).unwrap_err();
+        assert!(errors
+            .get("channel[smtp][password]")
+            .unwrap()
+            .contains("someone-else"));
+    }
+
+    #[test]
+    fn email_errors_name_their_fields() {
+        let mut f = email_form();
+        f.smtp = SmtpForm {
+            host: "smtp://x".into(),
+            port: "99999".into(),
+            security: "none".into(),
+            user: "ops".into(),
+            password: "pw".into(),
+            from: "not an address".into(),
+            to: "".into(),
+            ..Default::default()
+        };
+        let errors = f
+            .validate(ChannelKind::Email, &StoredSecrets::default(), &[])
+            .unwrap_err();
+        for field in [
+            "channel[smtp][host]",
+            "channel[smtp][port]",
+            "channel[smtp][security]",
+            "channel[smtp][from]",
+            "channel[smtp][to]",
+        ] {
+            assert!(errors.get(field).is_some(), "{field}: {errors}");
+        }
+        assert!(errors
+            .get("channel[smtp][security]")
+            .unwrap()
+            .contains("clear text"));
+        f = email_form();
+        f.smtp.user.clear();
+        let errors = f
+            .validate(ChannelKind::Email, &StoredSecrets::default(), &[])
+            .unwrap_err();
+        assert!(errors
+            .get("channel[smtp][user]")
+            .unwrap()
+            .contains("user name"));
+        f.smtp.password.clear();
+        assert!(
+            f.validate(ChannelKind::Email, &StoredSecrets::default(), &[])
+                .is_ok(),
+            "no sign-in at all is fine"
+        );
     }
 }

@@ -12,6 +12,7 @@ pub struct DeliveryRow {
     pub event_label: String,
     pub channel_id: String,
     pub channel_name: String,
+    pub channel_kind: String,
     /// `pending`, `succeeded` or `failed`.
     pub status: String,
     pub attempts: i32,
@@ -73,6 +74,8 @@ pub struct TestResult {
     pub response_status: Option<i32>,
     pub error: Option<String>,
     pub duration_ms: Option<i64>,
+    /// `HTTP` or `SMTP`: what the response status is a code of.
+    pub protocol: String,
 }
 
 pub fn deliveries_path(project: &str) -> String {
@@ -84,6 +87,15 @@ pub fn delivery_path(project: &str, id: &str) -> String {
 }
 
 pub const STATUSES: [&str; 3] = ["pending", "succeeded", "failed"];
+
+/// What a channel's response codes are: SMTP replies for e-mail, else HTTP.
+pub fn protocol_of(channel_kind: &str) -> &'static str {
+    if channel_kind == "email" {
+        "SMTP"
+    } else {
+        "HTTP"
+    }
+}
 
 #[server(prefix = "/api", endpoint = "list_deliveries")]
 pub async fn list_deliveries(

@@ -1,7 +1,9 @@
 //! Building blocks shared by the pages.
 pub mod channel_form;
+pub mod conditions;
 pub mod form;
 pub mod settings_layout;
+pub mod template_editor;
 pub mod test_result;
 pub mod time;
 

@@ -1,5 +1,6 @@
 //! Project → Settings → Notifications, with its sub-pages as tabs.
 use crate::api::deliveries::deliveries_path;
+use crate::api::dry_run::dry_run_path;
 use crate::api::projects::{channels_path, routings_path};
 use crate::api::tokens::tokens_path;
 use leptos::prelude::*;
@@ -10,6 +11,7 @@ pub enum SettingsTab {
     Channels,
     ProjectNotifications,
     Deliveries,
+    DryRun,
     ApiTokens,
 }
 
@@ -89,6 +91,13 @@ pub fn SettingsLayout(tab: SettingsTab, children: Children) -> impl IntoView {
                         href=move || deliveries_path(&project.get())
                     >
                         "Deliveries"
+                    </a>
+                    <a
+                        class=tab_class(SettingsTab::DryRun)
+                        aria-current=current(SettingsTab::DryRun)
+                        href=move || dry_run_path(&project.get())
+                    >
+                        "Dry run"
                     </a>
                 </nav>
                 {children()}

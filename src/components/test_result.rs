@@ -17,7 +17,7 @@ pub fn TestOutcome(
                 let href = delivery_path(&project, &r.delivery_id);
                 let ok = r.status == "succeeded";
                 let text = match (&r.response_status, &r.error) {
-                    (Some(code), _) => format!("HTTP {code}"),
+                    (Some(code), _) => format!("{} {code}", r.protocol),
                     (None, Some(e)) => e.clone(),
                     (None, None) => "still pending".to_string(),
                 };

@@ -68,7 +68,7 @@ impl Op {
 }
 
 /// One condition: `data[key] <op> value`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Condition {
     pub key: String,
     pub op: Op,

@@ -4,6 +4,7 @@ pub mod events;
 pub mod filters;
 pub mod formats;
 pub mod render;
+pub mod smtp;
 pub mod template;
 pub mod validation;
 

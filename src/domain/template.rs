@@ -178,6 +178,31 @@ pub const VARIABLES: &[(&str, &str)] = &[
     ("public_url", "Herald's public base URL"),
 ];
 
+/// A working template to start from, per channel type and part.
+pub fn example(kind: ChannelKind, part: Part) -> &'static str {
+    match (kind, part) {
+        (ChannelKind::Email, Part::Subject) => "[{{ project_name }}] {{ title }}",
+        (ChannelKind::Email, Part::Text) => {
+            "{{ title }}\n\n{{ body_text }}\n\n{% for f in facts %}{{ f.name }}: {{ f.value }}\n{% endfor %}\nDetails: {{ link }}\n"
+        }
+        (ChannelKind::Email, _) => {
+            "<h2>{{ title }}</h2>\n<p>{{ body_html }}</p>\n<ul>\n{% for f in facts %}  <li><b>{{ f.name }}</b>: {{ f.value }}</li>\n{% endfor %}</ul>\n<p><a href=\"{{ link }}\">View details</a></p>\n"
+        }
+        (ChannelKind::Slack, _) => {
+            "{\n  \"text\": {{ title }},\n  \"blocks\": [\n    {\"type\": \"section\",\n     \"text\": {\"type\": \"mrkdwn\", \"text\": {{ \"*\" ~ title ~ \"*\\n\" ~ event_label ~ \" in \" ~ project_name }}}},\n    {\"type\": \"context\",\n     \"elements\": [{\"type\": \"mrkdwn\", \"text\": {{ \"<\" ~ link ~ \"|View details>\" }}}]}\n  ]\n}\n"
+        }
+        (ChannelKind::Discord, _) => {
+            "{\n  \"content\": {{ \"**\" ~ title ~ \"**\\n\" ~ link }},\n  \"allowed_mentions\": {\"parse\": []}\n}\n"
+        }
+        (ChannelKind::Teams, _) => {
+            "{\n  \"type\": \"message\",\n  \"attachments\": [{\n    \"contentType\": \"application/vnd.microsoft.card.adaptive\",\n    \"content\": {\n      \"type\": \"AdaptiveCard\",\n      \"version\": \"1.4\",\n      \"body\": [\n        {\"type\": \"TextBlock\", \"text\": {{ title }}, \"weight\": \"Bolder\", \"wrap\": true},\n        {\"type\": \"FactSet\", \"facts\": [{% for f in facts %}{\"title\": {{ f.name }}, \"value\": {{ f.value }}}{% if not loop.last %}, {% endif %}{% endfor %}]}\n      ],\n      \"actions\": [{\"type\": \"Action.OpenUrl\", \"title\": \"Open\", \"url\": {{ link }}}]\n    }\n  }]\n}\n"
+        }
+        (ChannelKind::Webhook, _) => {
+            "{\n  \"title\": {{ title }},\n  \"link\": {{ link }},\n  \"event\": {{ type }},\n  \"step\": {{ data[\"valohai.execution-step\"]|default(\"\") }},\n  \"data\": {{ data|tojson }}\n}\n"
+        }
+    }
+}
+
 /// The template context for `notice` as JSON (the server adds `body_html`
 /// as markup for HTML parts).
 pub fn context(n: &Notice) -> Value {

@@ -6,7 +6,7 @@ use crate::components::channel_form::{ChannelDefaults, ChannelFields, SecretReve
 use crate::components::{
     action_error, format_time, use_project_name, FormAlert, SettingsLayout, SettingsTab,
 };
-use crate::pages::channels::{kind_label, ConfirmDeletePanel, StatusBadge};
+use crate::pages::channels::{ConfirmDeletePanel, StatusBadge};
 use crate::pages::not_found::load_error;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -58,10 +58,11 @@ pub fn ChannelEditPage() -> impl IntoView {
         },
     );
     let rotated = move || match rotate.value().get() {
-        Some(Ok(done)) => Some((done.secret, "Secret rotated.".to_string())),
+        Some(Ok(done)) => done.secret.map(|s| (s, "Secret rotated.".to_string())),
         _ => new_secret.get().flatten(),
     };
     let saved = Signal::derive(move || query.with(|q| q.get("saved").is_some()));
+    let created = Signal::derive(move || query.with(|q| q.get("new").is_some()));
 
     view! {
         <SettingsLayout tab=SettingsTab::Channels>
@@ -72,12 +73,15 @@ pub fn ChannelEditPage() -> impl IntoView {
                         .map(|result| match result {
                             Err(e) => load_error(e),
                             Ok(c) => {
+                                let kind = c.channel_kind();
                                 let defaults = ChannelDefaults {
                                     name: c.name.clone(),
                                     url: c.url_masked.clone(),
                                     header_names: c.header_names.clone(),
                                     enabled: c.enabled,
                                     editing: true,
+                                    email: c.email.clone(),
+                                    template: c.template.clone(),
                                 };
                                 let title = format!("{} · {}", c.name, project.get_untracked());
                                 let update_id = c.id.clone();
@@ -92,7 +96,7 @@ pub fn ChannelEditPage() -> impl IntoView {
                                         <div>
                                             <h2>{c.name.clone()}</h2>
                                             <p class="muted">
-                                                <span class="pill">{kind_label(&c.kind)}</span>
+                                                <span class="pill">{kind.label()}</span>
                                                 " · created " {format_time(c.created_at)} " · "
                                                 {format!("{} routing{}", c.routing_count, if c.routing_count == 1 { "" } else { "s" })}
                                             </p>
@@ -114,11 +118,16 @@ pub fn ChannelEditPage() -> impl IntoView {
                                         (saved.get() && update_error.get().is_none())
                                             .then(|| view! { <div class="alert alert-ok" role="status">"Changes saved."</div> })
                                     }}
+                                    {move || {
+                                        created
+                                            .get()
+                                            .then(|| view! { <div class="alert alert-ok" role="status">"Channel created."</div> })
+                                    }}
                                     <FormAlert error=update_error/>
                                     <ActionForm action=update attr:class="form card" attr:novalidate=true>
                                         <input type="hidden" name="project" value=project.get_untracked()/>
                                         <input type="hidden" name="id" value=update_id.clone()/>
-                                        <ChannelFields defaults=defaults.clone() error=update_error/>
+                                        <ChannelFields kind defaults=defaults.clone() error=update_error project/>
                                         <div class="button-row">
                                             <button type="submit" class="button primary" disabled=move || update.pending().get()>
                                                 "Save changes"
@@ -126,6 +135,7 @@ pub fn ChannelEditPage() -> impl IntoView {
                                             <a class="button" href=channels_path(&project.get_untracked())>"Cancel"</a>
                                         </div>
                                     </ActionForm>
+                                    {kind.is_signed().then(|| view! {
                                     <section class="card">
                                         <h3>"Signing secret"</h3>
                                         <p class="muted">
@@ -153,6 +163,7 @@ pub fn ChannelEditPage() -> impl IntoView {
                                         </ActionForm>
                                         <p class="help">"The old secret keeps signing alongside the new one for 24 hours, so receivers can switch without missing a message."</p>
                                     </section>
+                                    })}
                                     <section class="card danger-zone">
                                         <h3>"Delete this channel"</h3>
                                         <p class="muted">

@@ -36,7 +36,7 @@ pub fn ChannelsPage() -> impl IntoView {
                 <div>
                     <h2>"Channels"</h2>
                     <p class="muted">
-                        "A channel is a destination for notifications. Herald POSTs a signed JSON message to its URL."
+                        "A channel is a destination for notifications: a webhook, a Slack, Discord or Teams channel, or an e-mail list."
                     </p>
                 </div>
                 <a class="button primary" href=move || format!("{}/new", crate::api::projects::channels_path(&project.get()))>
@@ -67,7 +67,7 @@ fn NoChannels(project: Signal<String>) -> impl IntoView {
         <div class="empty-state">
             <h3>"No channels yet"</h3>
             <p>
-                "Create a channel for each place that should hear about this project: a webhook receiver, a chat hook, your own service. Then route events to it under Project Notifications."
+                "Create a channel for each place that should hear about this project: your own service (signed webhooks), Slack, Discord, Microsoft Teams or e-mail. Then route events to it under Project Notifications."
             </p>
             <a class="button primary" href=move || format!("{}/new", crate::api::projects::channels_path(&project.get()))>
                 "Create a new channel"
@@ -91,7 +91,7 @@ fn ChannelTable(
                 <tr>
                     <th scope="col" class="col-name">"Name"</th>
                     <th scope="col" class="col-type">"Type"</th>
-                    <th scope="col">"URL"</th>
+                    <th scope="col">"Destination"</th>
                     <th scope="col" class="col-status">"Status"</th>
                     <th scope="col" class="num col-count">"Routings"</th>
                     <th scope="col" class="col-actions">
@@ -127,9 +127,10 @@ fn ChannelTable(
                                         })}
                                 </td>
                                 <td>
-                                    <span class="pill">{kind_label(&c.kind)}</span>
+                                    <span class=format!("pill kind-pill kind-{}", c.kind)>{kind_label(&c.kind)}</span>
+                                    {c.template.is_some().then(|| view! { <div class="muted small">"Custom template"</div> })}
                                 </td>
-                                <td class="mono url-cell" title=c.url_masked.clone()>{c.url_masked.clone()}</td>
+                                <td class="mono url-cell" title=c.destination.clone()>{c.destination.clone()}</td>
                                 <td>
                                     <StatusBadge enabled=c.enabled reason=c.disabled_reason.clone()/>
                                     {(c.consecutive_failures > 0)
@@ -186,10 +187,9 @@ fn ChannelTable(
 }
 
 pub fn kind_label(kind: &str) -> &'static str {
-    match kind {
-        "webhook" => "Webhook",
-        _ => "Other",
-    }
+    crate::domain::ChannelKind::parse(kind)
+        .map(|k| k.label())
+        .unwrap_or("Other")
 }
 
 #[component]

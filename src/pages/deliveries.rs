@@ -1,7 +1,7 @@
 use crate::api::channels::list_channels;
 use crate::api::deliveries::{
-    deliveries_path, delivery_path, get_delivery, list_deliveries, DeliveryFilter, DeliveryPage,
-    DeliveryRow, Redeliver, STATUSES,
+    deliveries_path, delivery_path, get_delivery, list_deliveries, protocol_of, DeliveryFilter,
+    DeliveryPage, DeliveryRow, Redeliver, STATUSES,
 };
 use crate::components::{
     action_error, format_time, use_project_name, FormAlert, SettingsLayout, SettingsTab,
@@ -274,6 +274,7 @@ pub fn DeliveryPageView() -> impl IntoView {
                                 let p = project.get_untracked();
                                 let delivery_id = d.row.id.clone();
                                 let refresh_href = delivery_path(&p, &d.row.id);
+                                let protocol = protocol_of(&d.row.channel_kind);
                                 view! {
                                     <Title text=format!("{} · Deliveries", d.row.event_label)/>
                                     <p class="back-link">
@@ -327,7 +328,7 @@ pub fn DeliveryPageView() -> impl IntoView {
                                                             <h4>{format!("Attempt {}", a.attempt_no)}</h4>
                                                             <span class=if ok { "badge badge-ok" } else { "badge badge-fail" }>
                                                                 {match (a.response_status, &a.error_kind) {
-                                                                    (Some(s), _) => format!("HTTP {s}"),
+                                                                    (Some(s), _) => format!("{} {s}", protocol),
                                                                     (None, Some(kind)) => format!("Error: {kind}"),
                                                                     (None, None) => "No response".to_string(),
                                                                 }}

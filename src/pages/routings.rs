@@ -2,9 +2,10 @@ use crate::api::channels::{list_channels, ChannelView};
 use crate::api::deliveries::SendRoutingTest;
 use crate::api::projects::channels_path;
 use crate::api::routings::{
-    list_routings, CreateRouting, DeleteRouting, RoutingView, SetRoutingEnabled,
+    list_routings, routing_path, CreateRouting, DeleteRouting, RoutingView, SetRoutingEnabled,
 };
 use crate::api::AppError;
+use crate::components::conditions::ConditionRows;
 use crate::components::test_result::TestOutcome;
 use crate::components::{
     action_error, use_project_name, FieldError, FormAlert, SettingsLayout, SettingsTab,
@@ -44,7 +45,7 @@ pub fn RoutingsPage() -> impl IntoView {
                 <div>
                     <h2>"Project Notifications"</h2>
                     <p class="muted">
-                        "A routing sends one kind of event to one channel. Every enabled routing that matches an event produces a delivery."
+                        "A routing sends one kind of event to one channel, optionally only when the event's data meets conditions. Every enabled routing that matches an event produces a delivery."
                     </p>
                 </div>
             </div>
@@ -60,7 +61,7 @@ pub fn RoutingsPage() -> impl IntoView {
                                 view! {
                                     <div class="empty-state">
                                         <h3>"Create a channel first"</h3>
-                                        <p>"A routing needs a channel to send to. Channels are where messages go: a webhook URL for now."</p>
+                                        <p>"A routing needs a channel to send to. Channels are where messages go: a webhook, Slack, Discord, Teams or e-mail."</p>
                                         <a class="button primary" href=format!("{}/new", channels_path(&project.get_untracked()))>
                                             "Create a new channel"
                                         </a>
@@ -145,6 +146,10 @@ fn CreateRoutingForm(
                 <button type="submit" class="button primary" disabled=move || create.pending().get()>
                     "Save routing"
                 </button>
+                <details class="conditions grow-all" open=move || error.with(|e| e.as_ref().is_some_and(|e| e.field_errors().is_some_and(|f| f.0.iter().any(|x| x.field.starts_with("filters"))))) >
+                    <summary>"Only when… " <span class="muted">"(optional conditions on the event's data)"</span></summary>
+                    <ConditionRows existing=Vec::new() error/>
+                </details>
             </ActionForm>
         </section>
     }
@@ -191,6 +196,17 @@ fn RoutingTable(
                                 <td>
                                     <div class="strong">{r.event_label.clone()}</div>
                                     <div class="mono muted small">{r.event_type.clone()}</div>
+                                    <div class="conditions-words small">
+                                        {if r.filters_words.is_empty() {
+                                            view! { <span class="muted">"every event"</span> }.into_any()
+                                        } else {
+                                            view! { <span>{r.filters_words.clone()}</span> }.into_any()
+                                        }}
+                                        " · "
+                                        <a href=routing_path(&project.get_untracked(), &r.id) aria-label=format!("Edit conditions of routing {describe}")>
+                                            {if r.filters.is_empty() { "add conditions" } else { "edit" }}
+                                        </a>
+                                    </div>
                                 </td>
                                 <td>
                                     <a href=href>{r.channel_name.clone()}</a>

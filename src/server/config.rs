@@ -32,6 +32,10 @@ pub struct DeliveryConfig {
     pub disable_after: Duration,
     /// …`HERALD_DISABLE_MIN_FAILURES` (default 10): …once it also has this many failures in a row.
     pub disable_min_failures: u32,
+    /// `HERALD_EXTRA_CHAT_HOSTS`: hosts (or host:port) Slack, Discord and
+    /// Teams channels may post to besides the services' own, e.g. a
+    /// Mattermost server that takes Slack's format; http is allowed for them.
+    pub extra_chat_hosts: Vec<String>,
     /// Whether `herald serve` runs the dispatcher too; `--no-dispatch`
     /// turns it off, leaving delivery to `herald worker` processes.
     pub dispatch: bool,
@@ -47,6 +51,7 @@ impl Default for DeliveryConfig {
             max_in_flight_per_channel: 8,
             disable_after: Duration::from_secs(5 * 24 * 3600),
             disable_min_failures: 10,
+            extra_chat_hosts: Vec::new(),
             dispatch: true,
         }
     }
@@ -84,6 +89,27 @@ fn parse_count(name: &str, value: &str) -> anyhow::Result<usize> {
     }
 }
 
+/// Comma-separated host names or host:port pairs, lower-cased.
+fn parse_hosts(name: &str, value: &str) -> anyhow::Result<Vec<String>> {
+    value
+        .split(',')
+        .map(str::trim)
+        .filter(|h| !h.is_empty())
+        .map(|h| {
+            let ok = h
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'));
+            if ok {
+                Ok(h.to_ascii_lowercase())
+            } else {
+                Err(anyhow::anyhow!(
+                    "{name}: `{h}` is not a host name or host:port like chat.example.com:8065"
+                ))
+            }
+        })
+        .collect()
+}
+
 impl Config {
     pub fn from_env() -> anyhow::Result<Self> {
         let data_dir =
@@ -118,6 +144,9 @@ impl Config {
         }
         if let Some(v) = env("HERALD_DISABLE_AFTER") {
             delivery.disable_after = parse_duration("HERALD_DISABLE_AFTER", &v)?;
+        }
+        if let Some(v) = env("HERALD_EXTRA_CHAT_HOSTS") {
+            delivery.extra_chat_hosts = parse_hosts("HERALD_EXTRA_CHAT_HOSTS", &v)?;
         }
         if let Some(v) = env("HERALD_DISABLE_MIN_FAILURES") {
             delivery.disable_min_failures = parse_count("HERALD_DISABLE_MIN_FAILURES", &v)? as u32;
@@ -165,5 +194,17 @@ mod tests {
             .to_string()
             .contains("X"));
         assert!(parse_duration("X", "5w").is_err());
+    }
+
+    #[test]
+    fn chat_hosts() {
+        assert_eq!(
+            parse_hosts("X", " Chat.example.com:8065, ,127.0.0.1").unwrap(),
+            vec!["chat.example.com:8065", "127.0.0.1"]
+        );
+        assert!(parse_hosts("X", "https://chat.example.com")
+            .unwrap_err()
+            .to_string()
+            .contains("X: `https://chat.example.com`"));
     }
 }

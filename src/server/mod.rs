@@ -4,11 +4,13 @@ pub mod cli;
 pub mod config;
 pub mod db;
 pub mod dispatch;
+pub mod dry_run;
 pub mod ids;
 pub mod ingest;
 pub mod secrets;
 pub mod state;
 pub mod store;
+pub mod templates;
 pub mod web;
 
 pub use config::Config;

@@ -1,5 +1,7 @@
-//! Delivery: the outbox, the dispatcher, the HTTP sender and its building
-//! blocks (signing, retry policy, SSRF guard).
+//! Delivery: the outbox, the dispatcher, the HTTP and SMTP senders and their
+//! building blocks (rendering per channel, signing, retry policy, SSRF guard).
+pub mod compose;
+pub mod email;
 pub mod outbox;
 pub mod retry;
 pub mod sender;

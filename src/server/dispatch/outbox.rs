@@ -1,6 +1,8 @@
 //! The outbox: events and the deliveries they fan out to, written in one
 //! transaction; and the dispatcher's claims on due deliveries.
-use crate::domain::render;
+use super::compose::compose;
+use crate::domain::filters;
+use crate::domain::formats::Notice;
 use crate::domain::EventType;
 use crate::server::db::entities::{channel, delivery, event, project, routing};
 use crate::server::db::is_postgres;
@@ -42,8 +44,8 @@ pub async fn announce_work(db: &DatabaseConnection) -> Result<(), DbErr> {
     Ok(())
 }
 
-/// Where an event should go: every enabled routing of its type, or one
-/// channel only (a test message).
+/// Where an event should go: every enabled routing of its type whose
+/// filters the data meets, or one channel only (a test message).
 pub enum Target<'a> {
     Routings,
     Channel(&'a channel::Model, Option<&'a str>),
@@ -68,10 +70,11 @@ pub async fn accept(
     target: Target<'_>,
     public_url: &str,
 ) -> Result<Accepted, DbErr> {
-    let message = render::render(event_type, &project.id, &project.name, data, public_url);
-    let payload = serde_json::to_string(&message).map_err(|e| DbErr::Custom(e.to_string()))?;
+    let notice = Notice::new(event_type, &project.id, &project.name, data, public_url);
     let data_text = serde_json::to_string(data).map_err(|e| DbErr::Custom(e.to_string()))?;
-    let destinations: Vec<(String, Option<String>)> = match target {
+    // Each destination gets its channel's rendering; routings whose filters
+    // the data does not meet produce nothing.
+    let destinations: Vec<(String, Option<String>, String)> = match target {
         Target::Routings => routing::Entity::find()
             .filter(routing::Column::ProjectId.eq(project.id.as_str()))
             .filter(routing::Column::EventType.eq(event_type.as_str()))
@@ -80,9 +83,15 @@ pub async fn accept(
             .all(db)
             .await?
             .into_iter()
-            .filter_map(|(r, c)| c.filter(|c| c.enabled).map(|c| (c.id, Some(r.id))))
+            .filter(|(r, _)| filters::stored_accepts(&r.filters, data))
+            .filter_map(|(r, c)| c.filter(|c| c.enabled).map(|c| (c, Some(r.id))))
+            .map(|(c, r)| (c.id.clone(), r, compose(&c, &notice).payload))
             .collect(),
-        Target::Channel(c, routing_id) => vec![(c.id.clone(), routing_id.map(str::to_string))],
+        Target::Channel(c, routing_id) => vec![(
+            c.id.clone(),
+            routing_id.map(str::to_string),
+            compose(c, &notice).payload,
+        )],
     };
     // Reads happen before the transaction: on SQLite a transaction that
     // reads first and writes later can fail at once instead of waiting.
@@ -103,7 +112,7 @@ pub async fn accept(
     let mut delivery_ids = Vec::with_capacity(destinations.len());
     let rows: Vec<delivery::ActiveModel> = destinations
         .into_iter()
-        .map(|(channel_id, routing_id)| {
+        .map(|(channel_id, routing_id, payload)| {
             let id = new_id();
             delivery_ids.push(id.clone());
             delivery::ActiveModel {
@@ -113,7 +122,7 @@ pub async fn accept(
                 channel_id: Set(channel_id),
                 routing_id: Set(routing_id),
                 event_type: Set(event_type.as_str().to_string()),
-                payload: Set(payload.clone()),
+                payload: Set(payload),
                 status: Set(PENDING.to_string()),
                 attempts: Set(0),
                 round_attempts: Set(0),

@@ -1,6 +1,8 @@
 //! One HTTP attempt: sign, POST, capture the answer.
+use super::email::EmailSender;
 use super::signing::{self, SigningSecret};
 use super::ssrf::{self, AllowList, BlockedAddress, GuardedResolver};
+use crate::domain::ChannelKind;
 use crate::server::db::entities::{channel, delivery};
 use crate::server::ids::now_ms;
 use crate::server::secrets::SecretBox;
@@ -31,6 +33,8 @@ pub struct Outcome {
     pub error_message: Option<String>,
     /// `Retry-After`, raw, on 429 and 503.
     pub retry_after: Option<String>,
+    /// The receiver refused for good (an SMTP 5xx): fail without retrying.
+    pub permanent: bool,
 }
 
 impl Outcome {
@@ -43,6 +47,90 @@ pub struct Sender {
     client: reqwest::Client,
     allow: Arc<AllowList>,
     secrets: Arc<SecretBox>,
+    email: EmailSender,
+}
+
+/// An HTTP request ready to go: what an attempt POSTs, and what a dry run
+/// shows without sending.
+#[derive(Clone, Debug)]
+pub struct PreparedRequest {
+    pub url: url::Url,
+    /// Headers Herald adds to the client's own (`user-agent`), with real values.
+    pub headers: Vec<(String, String)>,
+    /// Every header as the attempt log and the UI show it: custom values masked.
+    pub shown_headers: Vec<(String, String)>,
+    pub body: String,
+}
+
+/// The channel's current secret, and during a rotation's grace period the
+/// previous one too: receivers accept either signature.
+fn signing_keys(
+    secrets: &SecretBox,
+    channel: &channel::Model,
+) -> Result<Vec<SigningSecret>, String> {
+    let mut stored = vec![channel.secret.as_str()];
+    if let (Some(previous), Some(until)) = (&channel.previous_secret, channel.previous_secret_until)
+    {
+        if until > now_ms() {
+            stored.push(previous.as_str());
+        }
+    }
+    stored
+        .into_iter()
+        .map(|s| {
+            let plain = secrets.decrypt(s).map_err(|e| e.to_string())?;
+            SigningSecret::parse(&plain).map_err(|e| format!("signing secret unusable: {e}"))
+        })
+        .collect()
+}
+
+/// Builds the POST of `payload` to an HTTP channel: webhooks are signed
+/// (Standard Webhooks, id `msg_id`, at `timestamp`) and carry their custom
+/// headers; chat channels get the body alone. Fails with (error kind, why).
+pub fn prepare_http(
+    secrets: &SecretBox,
+    channel: &channel::Model,
+    payload: &str,
+    msg_id: &str,
+    timestamp: i64,
+) -> Result<PreparedRequest, (&'static str, String)> {
+    let url = url::Url::parse(&channel.url).map_err(|e| ("config", format!("invalid URL: {e}")))?;
+    let mut headers: Vec<(String, String)> =
+        vec![("content-type".into(), "application/json".into())];
+    let mut shown: Vec<(String, String)> = vec![
+        ("content-type".into(), "application/json".into()),
+        ("user-agent".into(), user_agent()),
+    ];
+    let signed = ChannelKind::parse(&channel.kind)
+        .unwrap_or_default()
+        .is_signed();
+    if signed {
+        let keys = signing_keys(secrets, channel).map_err(|m| ("config", m))?;
+        let signature = signing::sign(&keys, msg_id, timestamp, payload.as_bytes());
+        for (name, value) in [
+            ("webhook-id", msg_id.to_string()),
+            ("webhook-timestamp", timestamp.to_string()),
+            ("webhook-signature", signature),
+        ] {
+            headers.push((name.into(), value.clone()));
+            shown.push((name.into(), value));
+        }
+        let custom: Vec<(String, String)> =
+            serde_json::from_value(channel.headers.clone()).unwrap_or_default();
+        for (name, sealed) in custom {
+            let value = secrets
+                .decrypt(&sealed)
+                .map_err(|e| ("config", e.to_string()))?;
+            headers.push((name.clone(), value));
+            shown.push((name, MASK.to_string()));
+        }
+    }
+    Ok(PreparedRequest {
+        url,
+        headers,
+        shown_headers: shown,
+        body: payload.to_string(),
+    })
 }
 
 impl Sender {
@@ -63,31 +151,13 @@ impl Sender {
             .pool_idle_timeout(Duration::from_secs(60))
             .pool_max_idle_per_host(32)
             .build()?;
+        let email = EmailSender::new(timeout, allow.clone(), secrets.clone());
         Ok(Sender {
             client,
             allow,
             secrets,
+            email,
         })
-    }
-
-    /// The channel's current secret, and during a rotation's grace period
-    /// the previous one too: receivers accept either signature.
-    fn signing_keys(&self, channel: &channel::Model) -> Result<Vec<SigningSecret>, String> {
-        let mut stored = vec![channel.secret.as_str()];
-        if let (Some(previous), Some(until)) =
-            (&channel.previous_secret, channel.previous_secret_until)
-        {
-            if until > now_ms() {
-                stored.push(previous.as_str());
-            }
-        }
-        stored
-            .into_iter()
-            .map(|s| {
-                let plain = self.secrets.decrypt(s).map_err(|e| e.to_string())?;
-                SigningSecret::parse(&plain).map_err(|e| format!("signing secret unusable: {e}"))
-            })
-            .collect()
     }
 
     /// Sends `delivery` to `channel` once. Never fails: every problem is an
@@ -95,7 +165,11 @@ impl Sender {
     pub async fn send(&self, delivery: &delivery::Model, channel: &channel::Model) -> Outcome {
         let started_at = now_ms();
         let clock = Instant::now();
-        let mut outcome = self.attempt(delivery, channel).await;
+        let mut outcome = if channel.kind == ChannelKind::Email.as_str() {
+            self.email.send(delivery, channel).await
+        } else {
+            self.attempt(delivery, channel).await
+        };
         outcome.started_at = started_at;
         outcome.duration_ms = clock.elapsed().as_millis() as i64;
         outcome
@@ -108,50 +182,28 @@ impl Sender {
             o.error_message = Some(message);
             o
         };
-        let url = match url::Url::parse(&channel.url) {
-            Ok(url) => url,
-            Err(e) => return fail(outcome, "config", format!("invalid URL: {e}")),
+        let msg_id = message_id(&delivery.id);
+        let prepared = match prepare_http(
+            &self.secrets,
+            channel,
+            &delivery.payload,
+            &msg_id,
+            now_ms() / 1000,
+        ) {
+            Ok(p) => p,
+            Err((kind, message)) => return fail(outcome, kind, message),
         };
         // reqwest skips the resolver for IP literals; check those here.
-        if let Err(blocked) = ssrf::check_url(&url, &self.allow) {
+        if let Err(blocked) = ssrf::check_url(&prepared.url, &self.allow) {
             return fail(outcome, "blocked", blocked.to_string());
         }
-        let keys = match self.signing_keys(channel) {
-            Ok(keys) => keys,
-            Err(message) => return fail(outcome, "config", message),
-        };
-        let msg_id = format!("msg_{}", delivery.id);
-        let timestamp = now_ms() / 1000;
-        let body = delivery.payload.as_bytes();
-        let signature = signing::sign(&keys, &msg_id, timestamp, body);
-
-        let mut sent: Vec<(String, String)> = vec![
-            ("content-type".into(), "application/json".into()),
-            ("user-agent".into(), user_agent()),
-            ("webhook-id".into(), msg_id.clone()),
-            ("webhook-timestamp".into(), timestamp.to_string()),
-            ("webhook-signature".into(), signature.clone()),
-        ];
-        let mut request = self
-            .client
-            .post(url)
-            .header(reqwest::header::CONTENT_TYPE, "application/json")
-            .header("webhook-id", &msg_id)
-            .header("webhook-timestamp", timestamp.to_string())
-            .header("webhook-signature", &signature);
-        let custom: Vec<(String, String)> =
-            serde_json::from_value(channel.headers.clone()).unwrap_or_default();
-        for (name, sealed) in custom {
-            let value = match self.secrets.decrypt(&sealed) {
-                Ok(v) => v,
-                Err(e) => return fail(outcome, "config", e.to_string()),
-            };
-            request = request.header(name.as_str(), value);
-            sent.push((name, MASK.to_string()));
+        let mut request = self.client.post(prepared.url);
+        for (name, value) in &prepared.headers {
+            request = request.header(name.as_str(), value.as_str());
         }
-        outcome.request_headers = sent;
+        outcome.request_headers = prepared.shown_headers;
 
-        let response = match request.body(delivery.payload.clone()).send().await {
+        let response = match request.body(prepared.body).send().await {
             Ok(r) => r,
             Err(e) => {
                 let (kind, message) = classify(&e);
@@ -180,6 +232,11 @@ impl Sender {
         outcome.response_body = Some(read_capped(response).await);
         outcome
     }
+}
+
+/// The stable id receivers deduplicate on: `webhook-id`, and the e-mail's Message-ID.
+pub fn message_id(delivery_id: &str) -> String {
+    format!("msg_{delivery_id}")
 }
 
 /// Reads at most `RESPONSE_BODY_CAP` bytes; the rest is never buffered.

@@ -274,8 +274,9 @@ fn decide(config: &DeliveryConfig, round_attempts_after: i32, outcome: &Outcome,
     if outcome.succeeded() {
         return Next::Done;
     }
-    // 410 Gone: the receiver says this endpoint will never take messages.
-    if outcome.status == Some(410) {
+    // 410 Gone: the receiver says this endpoint will never take messages;
+    // a permanent refusal (SMTP 5xx) will not change on retry either.
+    if outcome.status == Some(410) || outcome.permanent {
         return Next::GiveUp;
     }
     let Some(delay) = config.retry.delay_before(round_attempts_after as u32 + 1) else {
@@ -475,6 +476,17 @@ mod tests {
             decide(&config("0,5s,1m"), 1, &answered(410), 0),
             Next::GiveUp
         );
+    }
+
+    #[test]
+    fn permanent_refusal_gives_up_at_once() {
+        let mut o = answered(550);
+        o.permanent = true;
+        assert_eq!(decide(&config("0,5s,1m"), 1, &o, 0), Next::GiveUp);
+        assert!(matches!(
+            decide(&config("0,5s,1m"), 1, &answered(451), 0),
+            Next::RetryAt(_)
+        ));
     }
 
     #[test]

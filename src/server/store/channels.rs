@@ -1,16 +1,18 @@
-use crate::api::channels::{ChannelView, ValidChannel};
+use crate::api::channels::{ChannelView, EmailView, StoredSecrets, ValidChannel};
 use crate::api::{AppError, DependentRouting};
-use crate::domain::validation::mask_url;
-use crate::domain::EventType;
+use crate::domain::smtp::EmailSettings;
+use crate::domain::template::ChannelTemplate;
+use crate::domain::validation::mask_destination;
+use crate::domain::{ChannelKind, EventType};
 use crate::server::db::entities::{channel, routing};
+use crate::server::dispatch::compose::{kind_of, template_of};
+use crate::server::dispatch::email;
 use crate::server::ids::{new_id, new_signing_secret, now_ms};
 use crate::server::secrets::SecretBox;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait,
     PaginatorTrait, QueryFilter, QueryOrder, TransactionTrait,
 };
-
-pub const KIND_WEBHOOK: &str = "webhook";
 
 /// Custom headers as stored: `[["Name", "<encrypted value>"], …]`.
 pub fn headers_of(model: &channel::Model) -> Vec<(String, String)> {
@@ -42,10 +44,54 @@ pub fn open_headers(
         .collect()
 }
 
+/// The secrets an edit keeps when the form leaves them blank, decrypted.
+pub fn stored_secrets(
+    secrets: &SecretBox,
+    model: &channel::Model,
+) -> Result<StoredSecrets, AppError> {
+    let smtp_login = if kind_of(model) == ChannelKind::Email {
+        let settings = email::open_settings(secrets, model).map_err(|e| {
+            tracing::error!(channel = %model.id, error = %e, "cannot read SMTP settings");
+            AppError::Internal
+        })?;
+        (!settings.user.is_empty()).then_some((settings.user, settings.password))
+    } else {
+        None
+    };
+    Ok(StoredSecrets {
+        headers: open_headers(secrets, model)?,
+        smtp_login,
+    })
+}
+
+/// An e-mail channel's settings as stored, password still encrypted.
+fn email_settings(model: &channel::Model) -> Option<EmailSettings> {
+    (kind_of(model) == ChannelKind::Email)
+        .then(|| serde_json::from_str(&model.config).ok())
+        .flatten()
+}
+
 fn view(model: channel::Model, routing_count: u64) -> ChannelView {
+    let kind = kind_of(&model);
     let header_names = headers_of(&model).into_iter().map(|(n, _)| n).collect();
+    let settings = email_settings(&model);
+    let url_masked = mask_destination(kind, &model.url);
     ChannelView {
-        url_masked: mask_url(&model.url),
+        destination: settings
+            .as_ref()
+            .map(EmailSettings::summary)
+            .unwrap_or_else(|| url_masked.clone()),
+        email: settings.map(|s| EmailView {
+            has_password: !s.password.is_empty(),
+            host: s.host,
+            port: s.port,
+            security: s.security.as_str().to_string(),
+            user: s.user,
+            from: s.from,
+            to: s.to,
+        }),
+        template: template_of(&model),
+        url_masked,
         id: model.id,
         name: model.name,
         kind: model.kind,
@@ -60,6 +106,20 @@ fn view(model: channel::Model, routing_count: u64) -> ChannelView {
             .previous_secret_until
             .filter(|until| *until > now_ms()),
     }
+}
+
+/// What the kind-specific columns hold for `input`.
+fn config_text(secrets: &SecretBox, input: &ValidChannel) -> String {
+    match &input.email {
+        Some(settings) => email::seal_settings(secrets, settings),
+        None => "{}".to_string(),
+    }
+}
+
+fn template_text(template: &Option<ChannelTemplate>) -> Option<String> {
+    template
+        .as_ref()
+        .and_then(|t| serde_json::to_string(t).ok())
 }
 
 pub async fn find(
@@ -146,7 +206,9 @@ pub async fn create(
         id: Set(new_id()),
         project_id: Set(project_id.to_string()),
         name: Set(input.name.clone()),
-        kind: Set(KIND_WEBHOOK.to_string()),
+        kind: Set(input.kind.as_str().to_string()),
+        config: Set(config_text(secrets, &input)),
+        template: Set(template_text(&input.template)),
         url: Set(input.url),
         headers: Set(seal_headers(secrets, &input.headers)),
         secret: Set(secrets.encrypt(&secret)),
@@ -176,6 +238,8 @@ pub async fn update(
     let id = existing.id.clone();
     let mut model: channel::ActiveModel = existing.into();
     model.name = Set(input.name.clone());
+    model.config = Set(config_text(secrets, &input));
+    model.template = Set(template_text(&input.template));
     model.url = Set(input.url);
     model.headers = Set(seal_headers(secrets, &input.headers));
     model.enabled = Set(input.enabled);

@@ -20,7 +20,8 @@ fn label(event_type: &str) -> String {
         .unwrap_or_else(|| event_type.to_string())
 }
 
-fn row(d: delivery::Model, channel_name: String) -> DeliveryRow {
+fn row(d: delivery::Model, channel: Option<channel::Model>) -> DeliveryRow {
+    let (channel_name, channel_kind) = channel.map(|c| (c.name, c.kind)).unwrap_or_default();
     DeliveryRow {
         event_label: label(&d.event_type),
         id: d.id,
@@ -28,6 +29,7 @@ fn row(d: delivery::Model, channel_name: String) -> DeliveryRow {
         event_type: d.event_type,
         channel_id: d.channel_id,
         channel_name,
+        channel_kind,
         status: d.status,
         attempts: d.attempts,
         last_status_code: d.last_status_code,
@@ -64,7 +66,7 @@ pub async fn list(
         .fetch_page(page - 1)
         .await?
         .into_iter()
-        .map(|(d, c)| row(d, c.map(|c| c.name).unwrap_or_default()))
+        .map(|(d, c)| row(d, c))
         .collect();
     Ok(DeliveryPage {
         rows,
@@ -115,7 +117,7 @@ pub async fn get(
                 error_message: a.error_message,
             })
             .collect(),
-        row: row(d, c.map(|c| c.name).unwrap_or_default()),
+        row: row(d, c),
     })
 }
 
@@ -188,7 +190,13 @@ pub async fn await_first_attempt(
                 .order_by_desc(attempt::Column::AttemptNo)
                 .one(db)
                 .await?;
+            let protocol = channel::Entity::find_by_id(d.channel_id.as_str())
+                .one(db)
+                .await?
+                .map(|c| crate::api::deliveries::protocol_of(&c.kind))
+                .unwrap_or("HTTP");
             return Ok(TestResult {
+                protocol: protocol.to_string(),
                 subject_id: String::new(),
                 delivery_id: d.id,
                 status: if d.attempts > 0 && d.status == PENDING {

@@ -2,6 +2,7 @@
 //! already validated by `crate::domain::validation`.
 pub mod channels;
 pub mod deliveries;
+pub mod events;
 pub mod projects;
 pub mod reveals;
 pub mod routings;

@@ -1,5 +1,6 @@
 use crate::api::routings::RoutingView;
 use crate::api::AppError;
+use crate::domain::filters::{self, Condition};
 use crate::domain::EventType;
 use crate::server::db::entities::{channel, routing};
 use crate::server::ids::{new_id, now_ms};
@@ -8,9 +9,17 @@ use sea_orm::{
     PaginatorTrait, QueryFilter,
 };
 
+pub fn conditions_of(model: &routing::Model) -> Vec<Condition> {
+    filters::parse_stored(&model.filters).unwrap_or_default()
+}
+
 fn view(model: routing::Model, channel: Option<&channel::Model>) -> RoutingView {
     let event_type = EventType::parse(&model.event_type);
+    let conditions = conditions_of(&model);
     RoutingView {
+        filters_words: filters::describe(&conditions),
+        filters: conditions,
+        channel_kind: channel.map(|c| c.kind.clone()).unwrap_or_default(),
         event_label: event_type
             .map(|t| t.label().to_string())
             .unwrap_or_else(|| model.event_type.clone()),
@@ -61,11 +70,28 @@ pub async fn list(db: &DatabaseConnection, project_id: &str) -> Result<Vec<Routi
     Ok(views)
 }
 
+pub async fn get(
+    db: &DatabaseConnection,
+    project_id: &str,
+    id: &str,
+) -> Result<RoutingView, AppError> {
+    let model = find(db, project_id, id).await?;
+    let channel = channel::Entity::find_by_id(model.channel_id.as_str())
+        .one(db)
+        .await?;
+    Ok(view(model, channel.as_ref()))
+}
+
+fn filters_text(conditions: &[Condition]) -> String {
+    serde_json::to_string(conditions).unwrap_or_else(|_| "[]".to_string())
+}
+
 pub async fn create(
     db: &DatabaseConnection,
     project_id: &str,
     event_type: EventType,
     channel: &channel::Model,
+    conditions: &[Condition],
 ) -> Result<RoutingView, AppError> {
     let duplicate = || {
         AppError::invalid(
@@ -94,6 +120,7 @@ pub async fn create(
         channel_id: Set(channel.id.clone()),
         enabled: Set(true),
         created_at: Set(now_ms()),
+        filters: Set(filters_text(conditions)),
     };
     match model.insert(db).await {
         Ok(model) => Ok(view(model, Some(channel))),
@@ -111,6 +138,20 @@ pub async fn set_enabled(
     model.enabled = Set(enabled);
     model.update(db).await?;
     Ok(())
+}
+
+pub async fn set_filters(
+    db: &DatabaseConnection,
+    existing: routing::Model,
+    conditions: &[Condition],
+) -> Result<RoutingView, AppError> {
+    let mut model: routing::ActiveModel = existing.into();
+    model.filters = Set(filters_text(conditions));
+    let model = model.update(db).await?;
+    let channel = channel::Entity::find_by_id(model.channel_id.as_str())
+        .one(db)
+        .await?;
+    Ok(view(model, channel.as_ref()))
 }
 
 pub async fn delete(db: &DatabaseConnection, existing: routing::Model) -> Result<(), AppError> {

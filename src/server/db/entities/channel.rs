@@ -7,8 +7,9 @@ pub struct Model {
     pub id: String,
     pub project_id: String,
     pub name: String,
-    /// Channel type; `webhook` for now.
+    /// Channel type: `webhook`, `slack`, `discord`, `teams` or `email`.
     pub kind: String,
+    /// Where HTTP channels POST; `smtp://host:port` for e-mail channels.
     pub url: String,
     /// Custom headers as a JSON array of `[name, value]` pairs.
     pub headers: Json,
@@ -25,6 +26,11 @@ pub struct Model {
     /// After a rotation, the old secret (encrypted) keeps signing until then.
     pub previous_secret: Option<String>,
     pub previous_secret_until: Option<i64>,
+    /// Per-type settings, JSON (e-mail: SMTP server, sender, recipients;
+    /// the password encrypted). `{}` for the others.
+    pub config: String,
+    /// The user's template (`ChannelTemplate` as JSON); None renders Herald's default.
+    pub template: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -11,6 +11,9 @@ pub struct Model {
     pub channel_id: String,
     pub enabled: bool,
     pub created_at: i64,
+    /// Conditions on the event's data, all of which must hold: JSON list of
+    /// `domain::filters::Condition`.
+    pub filters: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
