@@ -253,7 +253,7 @@ pub fn MessageParts(parts: Vec<PreviewPart>) -> impl IntoView {
             if part.is_html {
                 view! {
                     {label}
-                    <iframe class="html-frame" sandbox="" srcdoc=part.content.clone() title=format!("{} preview", part.label)></iframe>
+                    <HtmlFrame html=part.content.clone() title=format!("{} preview", part.label)/>
                 }
                     .into_any()
             } else if part.part == "subject" {
@@ -271,4 +271,24 @@ pub fn MessageParts(parts: Vec<PreviewPart>) -> impl IntoView {
             }
         })
         .collect_view()
+}
+
+/// HTML in a sandboxed frame. The server renders `srcdoc` (so it shows
+/// without JavaScript); in the browser it is set again once the frame is in
+/// the document, because a frame that the router or a transition moves
+/// comes back blank.
+#[component]
+fn HtmlFrame(html: String, title: String) -> impl IntoView {
+    let frame = NodeRef::<leptos::html::Iframe>::new();
+    let content = StoredValue::new(html.clone());
+    Effect::new(move |_| {
+        if let Some(el) = frame.get() {
+            // After the transition has put the frame in its final place.
+            set_timeout(
+                move || el.set_srcdoc(&content.get_value()),
+                Duration::from_millis(50),
+            );
+        }
+    });
+    view! { <iframe node_ref=frame class="html-frame" sandbox="" srcdoc=html title=title></iframe> }
 }

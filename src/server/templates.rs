@@ -62,8 +62,13 @@ fn environment(syntax: Syntax) -> Environment<'static> {
         Syntax::Html => AutoEscape::Html,
         Syntax::Plain => AutoEscape::None,
     });
-    env.add_filter("duration", |seconds: f64| {
-        crate::domain::render::format_duration(seconds)
+    // Lenient like the default rendering: events without a duration give "".
+    env.add_filter("duration", |seconds: Value| {
+        let n = f64::try_from(seconds.clone())
+            .ok()
+            .or_else(|| seconds.as_str().and_then(|s| s.trim().parse::<f64>().ok()));
+        n.map(crate::domain::render::format_duration)
+            .unwrap_or_default()
     });
     env
 }
@@ -446,10 +451,10 @@ mod tests {
         );
         let d = body(
             ChannelKind::Webhook,
-            "{\"d\": {{ data[\"valohai.execution-duration\"]|duration }}}",
+            "{\"d\": {{ data[\"valohai.execution-duration\"]|duration }}, \"s\": {{ \"61\"|duration }}, \"none\": {{ data.nope|duration }}}",
         )
         .unwrap();
-        assert_eq!(d, "{\"d\": \"11:01\"}");
+        assert_eq!(d, "{\"d\": \"11:01\", \"s\": \"1:01\", \"none\": \"\"}");
     }
 
     #[test]

@@ -1,0 +1,17 @@
+import { chromium } from "@playwright/test";
+const base = "http://127.0.0.1:3300";
+const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: ["--no-sandbox", "--disable-gpu"] });
+const page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
+page.on("console", (m) => console.log("console:", m.type(), m.text()));
+const project = `demo/ui2-${Date.now().toString(36)}`;
+await page.goto(base + "/");
+await page.getByLabel("Project name").fill(project);
+await page.getByRole("button", { name: "Create project" }).click();
+await page.waitForURL(`**/channels`);
+await page.goto(`${base}/p/${project}/settings/notifications/channels/new?type=email`);
+await page.waitForSelector("body[data-hydrated]");
+await page.waitForTimeout(1500);
+const html = await page.locator("iframe.html-frame").evaluate((f) => [f.getAttribute("srcdoc")?.slice(0, 300), f.outerHTML.slice(0, 300)]);
+console.log(html);
+await page.locator("iframe.html-frame").screenshot({ path: "/tmp/shots/frame.png" });
+await browser.close();

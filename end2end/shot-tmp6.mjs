@@ -1,0 +1,13 @@
+import { chromium } from "@playwright/test";
+const base = "http://127.0.0.1:3300";
+const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: ["--no-sandbox", "--disable-gpu"] });
+const page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
+const project = `demo/ui6-${Date.now().toString(36)}`;
+await page.request.post(base + "/api/create_project", { form: { name: project } });
+await page.goto(`${base}/p/${project}/settings/notifications/channels/new`);
+await page.waitForSelector("body[data-hydrated]");
+await page.locator('a[data-kind="email"]').click();
+await page.waitForTimeout(2500);
+await page.locator("iframe.html-frame").screenshot({ path: `/tmp/shots/frame-nav.png` });
+await page.screenshot({ path: `/tmp/shots/full-nav.png`, fullPage: true });
+await browser.close();

@@ -1,0 +1,18 @@
+import { chromium } from "@playwright/test";
+const base = "http://127.0.0.1:3300";
+const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: ["--no-sandbox", "--disable-gpu"] });
+const page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
+page.on("console", (m) => console.log("console:", m.type(), m.text()));
+const project = `demo/ui7-${Date.now().toString(36)}`;
+await page.request.post(base + "/api/create_project", { form: { name: project } });
+await page.goto(`${base}/p/${project}/settings/notifications/channels/new`);
+await page.waitForSelector("body[data-hydrated]");
+await page.locator('a[data-kind="email"]').click();
+await page.waitForTimeout(2500);
+console.log(await page.evaluate(() => [...document.querySelectorAll("iframe")].map((f) => [f.isConnected, f.srcdoc.length, f.getAttribute("srcdoc")?.length, f.getBoundingClientRect().height])));
+console.log(page.frames().map((f) => f.url()));
+for (const f of page.frames().slice(1)) console.log((await f.content()).slice(0, 200));
+await page.evaluate(() => { const f = document.querySelector("iframe"); f.srcdoc = f.srcdoc; });
+await page.waitForTimeout(1000);
+await page.locator("iframe.html-frame").screenshot({ path: `/tmp/shots/frame-nav2.png` });
+await browser.close();
