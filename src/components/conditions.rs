@@ -51,7 +51,7 @@ pub fn ConditionRows(
                                         list="data-keys"
                                         name=format!("filters[{i}][key]")
                                         value=current.as_ref().map(|c| c.key.clone()).unwrap_or_default()
-                                        placeholder="valohai.execution-step"
+                                        placeholder=if i == 0 { "valohai.execution-step" } else { "data field" }
                                         autocomplete="off"
                                         spellcheck="false"
                                     />
@@ -74,7 +74,7 @@ pub fn ConditionRows(
                                         type="text"
                                         name=format!("filters[{i}][value]")
                                         value=current.as_ref().map(|c| c.value.clone()).unwrap_or_default()
-                                        placeholder="train*"
+                                        placeholder=if i == 0 { "train*" } else { "value" }
                                         autocomplete="off"
                                     />
                                     <FieldError error field=format!("filters[{i}][value]")/>
@@ -88,7 +88,7 @@ pub fn ConditionRows(
         <button
             type="button"
             class="button small"
-            disabled=move || rows.get() >= CONDITIONS_MAX
+            disabled=move || { rows.get() >= CONDITIONS_MAX }
             on:click=move |_| rows.update(|n| *n = (*n + 1).min(CONDITIONS_MAX))
         >
             "Add condition"

@@ -57,7 +57,8 @@ pub fn TemplateEditor(
             )
         },
     );
-    let custom = !initial.is_default_for(kind);
+    let saved_custom = !initial.is_default_for(kind);
+    let custom = move || !draft.with(|t| t.is_default_for(kind));
     let parts = Part::for_kind(kind);
 
     view! {
@@ -66,15 +67,15 @@ pub fn TemplateEditor(
                 <div>
                     <h3 id="template-heading">"Message"</h3>
                     <p class="help">
-                        {if custom {
+                        {if saved_custom {
                             "This channel sends your template. Clear a part to send Herald's default for it."
                         } else {
                             "This channel sends Herald's default message, previewed on the right. Write a template to send your own; blank parts keep the default."
                         }}
                     </p>
                 </div>
-                <span class=if custom { "badge badge-ok" } else { "badge badge-off" }>
-                    {if custom { "Custom template" } else { "Default message" }}
+                <span class=move || if custom() { "badge badge-ok" } else { "badge badge-off" }>
+                    {move || if custom() { "Custom template" } else { "Default message" }}
                 </span>
             </div>
             <div class="template-grid">

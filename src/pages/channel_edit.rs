@@ -24,15 +24,15 @@ pub fn ChannelEditPage() -> impl IntoView {
     let delete_error = action_error(delete);
     let rotate = ServerAction::<RotateChannelSecret>::new();
     let rotate_error = action_error(rotate);
+    // Reload after a successful save only: a refused one keeps what was typed.
+    let saves = RwSignal::new(0u64);
+    Effect::new(move |_| {
+        if update.value().with(|v| matches!(v, Some(Ok(_)))) {
+            saves.update(|n| *n += 1);
+        }
+    });
     let channel = Resource::new(
-        move || {
-            (
-                project.get(),
-                id.get(),
-                update.version().get(),
-                rotate.version().get(),
-            )
-        },
+        move || (project.get(), id.get(), saves.get(), rotate.version().get()),
         |(project, id, ..)| get_channel(project, id),
     );
     // A browser without JavaScript lands here after creating the channel or

@@ -23,6 +23,7 @@ pub fn ChannelNewPage() -> impl IntoView {
     let create = ServerAction::<CreateChannel>::new();
     let error = action_error(create);
     let exists = Resource::new(move || project.get(), get_project);
+    let succeeded = Memo::new(move |_| create.value().with(|v| matches!(v, Some(Ok(_)))));
 
     view! {
         <Title text=move || format!("New channel · {}", project.get())/>
@@ -30,28 +31,11 @@ pub fn ChannelNewPage() -> impl IntoView {
             <Transition>
                 {move || exists.get().and_then(|r| r.err()).map(load_error)}
             </Transition>
-            {move || match create.value().get() {
-                Some(Ok(created)) => {
-                    let kind_label = ChannelKind::parse(&created.kind).unwrap_or_default().label();
-                    view! {
-                        <div class="section-header">
-                            <div>
-                                <h2>{format!("Channel “{}” created", created.name)}</h2>
-                                <p class="muted">{format!("A {kind_label} channel. Route events to it to start receiving messages.")}</p>
-                            </div>
-                        </div>
-                        {created.secret.clone().map(|secret| view! { <SecretReveal secret/> })}
-                        <div class="button-row">
-                            <a class="button primary" href=routings_path(&project.get())>
-                                "Route events to it"
-                            </a>
-                            <a class="button" href=channel_path(&project.get(), &created.id)>"View channel"</a>
-                            <a class="button" href=channels_path(&project.get())>"Back to channels"</a>
-                        </div>
-                    }
-                        .into_any()
-                }
-                _ => {
+            // Only success swaps the form out: a refused submission keeps
+            // everything the user typed.
+            <Show
+                when=move || succeeded.get()
+                fallback=move || {
                     view! {
                         <div class="section-header">
                             <div>
@@ -82,9 +66,34 @@ pub fn ChannelNewPage() -> impl IntoView {
                             }
                         }}
                     }
-                        .into_any()
                 }
-            }}
+            >
+                {move || {
+                    create
+                        .value()
+                        .get()
+                        .and_then(Result::ok)
+                        .map(|created| {
+                            let kind_label = ChannelKind::parse(&created.kind).unwrap_or_default().label();
+                            view! {
+                                <div class="section-header">
+                                    <div>
+                                        <h2>{format!("Channel “{}” created", created.name)}</h2>
+                                        <p class="muted">{format!("A {kind_label} channel. Route events to it to start receiving messages.")}</p>
+                                    </div>
+                                </div>
+                                {created.secret.clone().map(|secret| view! { <SecretReveal secret/> })}
+                                <div class="button-row">
+                                    <a class="button primary" href=routings_path(&project.get())>
+                                        "Route events to it"
+                                    </a>
+                                    <a class="button" href=channel_path(&project.get(), &created.id)>"View channel"</a>
+                                    <a class="button" href=channels_path(&project.get())>"Back to channels"</a>
+                                </div>
+                            }
+                        })
+                }}
+            </Show>
         </SettingsLayout>
     }
 }

@@ -89,9 +89,8 @@ fn ChannelTable(
         <table class="table fixed">
             <thead>
                 <tr>
-                    <th scope="col" class="col-name">"Name"</th>
+                    <th scope="col" class="col-name">"Name and destination"</th>
                     <th scope="col" class="col-type">"Type"</th>
-                    <th scope="col">"Destination"</th>
                     <th scope="col" class="col-status">"Status"</th>
                     <th scope="col" class="num col-count">"Routings"</th>
                     <th scope="col" class="col-actions">
@@ -117,6 +116,9 @@ fn ChannelTable(
                             <tr data-channel=c.name.clone()>
                                 <td>
                                     <a class="strong" href=edit_href>{c.name.clone()}</a>
+                                    <div class="mono muted small url-line" title=c.destination.clone()>
+                                        {c.destination.clone()}
+                                    </div>
                                     {(!c.header_names.is_empty())
                                         .then(|| {
                                             view! {
@@ -127,10 +129,9 @@ fn ChannelTable(
                                         })}
                                 </td>
                                 <td>
-                                    <span class=format!("pill kind-pill kind-{}", c.kind)>{kind_label(&c.kind)}</span>
+                                    <span class=format!("pill kind-pill kind-{}", c.kind)>{short_kind_label(&c.kind)}</span>
                                     {c.template.is_some().then(|| view! { <div class="muted small">"Custom template"</div> })}
                                 </td>
-                                <td class="mono url-cell" title=c.destination.clone()>{c.destination.clone()}</td>
                                 <td>
                                     <StatusBadge enabled=c.enabled reason=c.disabled_reason.clone()/>
                                     {(c.consecutive_failures > 0)
@@ -183,6 +184,14 @@ fn ChannelTable(
                     .collect_view()}
             </tbody>
         </table>
+    }
+}
+
+/// For narrow places: "Teams" rather than "Microsoft Teams".
+pub fn short_kind_label(kind: &str) -> &'static str {
+    match kind {
+        "teams" => "Teams",
+        other => kind_label(other),
     }
 }
 

@@ -20,8 +20,15 @@ pub fn RoutingEditPage() -> impl IntoView {
     let update = ServerAction::<UpdateRoutingFilters>::new();
     let error = action_error(update);
     let saved = Signal::derive(move || query.with(|q| q.get("saved").is_some()));
+    // Reload after a successful save only: a refused one keeps what was typed.
+    let saves = RwSignal::new(0u64);
+    Effect::new(move |_| {
+        if update.value().with(|v| matches!(v, Some(Ok(_)))) {
+            saves.update(|n| *n += 1);
+        }
+    });
     let routing = Resource::new(
-        move || (project.get(), id.get(), update.version().get()),
+        move || (project.get(), id.get(), saves.get()),
         |(project, id, _)| get_routing(project, id),
     );
     view! {

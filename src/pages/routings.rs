@@ -103,6 +103,12 @@ fn CreateRoutingForm(
     project: Signal<String>,
     error: Signal<Option<AppError>>,
 ) -> impl IntoView {
+    let saved = RwSignal::new(0u64);
+    Effect::new(move |_| {
+        if create.value().with(|v| matches!(v, Some(Ok(_)))) {
+            saved.update(|n| *n += 1);
+        }
+    });
     view! {
         <section class="card" aria-labelledby="new-routing-heading">
             <h3 id="new-routing-heading">"Create new notification routing"</h3>
@@ -148,7 +154,12 @@ fn CreateRoutingForm(
                 </button>
                 <details class="conditions grow-all" open=move || error.with(|e| e.as_ref().is_some_and(|e| e.field_errors().is_some_and(|f| f.0.iter().any(|x| x.field.starts_with("filters"))))) >
                     <summary>"Only when… " <span class="muted">"(optional conditions on the event's data)"</span></summary>
-                    <ConditionRows existing=Vec::new() error/>
+                    // Fresh, blank rows after each routing saved, so the next one
+                    // does not inherit conditions hidden in a closed section.
+                    {move || {
+                        saved.track();
+                        view! { <ConditionRows existing=Vec::new() error/> }
+                    }}
                 </details>
             </ActionForm>
         </section>

@@ -224,7 +224,8 @@ fn check_output(kind: ChannelKind, part: Part, text: &str) -> Result<(), Templat
             line: Some(offset),
             column: None,
             message: format!(
-                "the output is not valid JSON ({e}); values are inserted as JSON, so write {{{{ title }}}} without quotes around it"
+                "the output is not valid JSON ({}); values are inserted as JSON, so write {{{{ title }}}} without quotes around it",
+                json_problem(&e)
             ),
         }
     })?;
@@ -245,6 +246,16 @@ fn check_output(kind: ChannelKind, part: Part, text: &str) -> Result<(), Templat
     match problem {
         Some(p) => Err(TemplateError::new(part, p)),
         None => Ok(()),
+    }
+}
+
+/// serde_json's message without its position, which is in the output and
+/// would only confuse next to the template's own line and column.
+fn json_problem(e: &serde_json::Error) -> String {
+    let text = e.to_string();
+    match text.find(" at line ") {
+        Some(i) => text[..i].to_string(),
+        None => text,
     }
 }
 

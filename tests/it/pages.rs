@@ -60,13 +60,22 @@ async fn channel_types_templates_conditions_and_dry_run_work_without_javascript(
     assert_eq!(status, 200);
     assert!(html.contains(r#"name="channel[kind]" value="email""#));
     assert!(html.contains("SMTP server") && html.contains(r#"name="channel[smtp][to]""#));
-    assert!(html.contains("srcdoc=\"&lt;!DOCTYPE html&gt;"), "the HTML part previews in a frame");
+    assert!(
+        html.contains("srcdoc=\"&lt;!DOCTYPE html&gt;"),
+        "the HTML part previews in a frame"
+    );
     assert!(html.contains(r#"sandbox="""#), "sandboxed");
     let (_, html) = s.page(&format!("{new}?type=slack")).await;
     assert!(html.contains("Incoming-webhook URL"));
-    assert!(html.contains("&quot;blocks&quot;") || html.contains("\"blocks\""), "default Slack body previewed");
+    assert!(
+        html.contains("&quot;blocks&quot;") || html.contains("\"blocks\""),
+        "default Slack body previewed"
+    );
     for kind in ["webhook", "slack", "discord", "teams", "email"] {
-        assert!(html.contains(&format!("href=\"?type={kind}\"")), "{kind} in the picker");
+        assert!(
+            html.contains(&format!("href=\"?type={kind}\"")),
+            "{kind} in the picker"
+        );
     }
 
     // A refused plain post comes back to the same type with its errors.
@@ -75,14 +84,27 @@ async fn channel_types_templates_conditions_and_dry_run_work_without_javascript(
         .post_plain(
             "create_channel",
             &referer,
-            &[("project", P), ("channel[kind]", "email"), ("channel[name]", "Mail"), ("channel[smtp][host]", "smtp://x")],
+            &[
+                ("project", P),
+                ("channel[kind]", "email"),
+                ("channel[name]", "Mail"),
+                ("channel[smtp][host]", "smtp://x"),
+            ],
         )
         .await;
     assert_eq!(res.status().as_u16(), 302);
     let location = res.headers()["location"].to_str().unwrap().to_string();
-    assert!(location.contains("type=email") && location.contains("__err="), "{location}");
-    let (_, html) = s.page(location.trim_start_matches(&format!("http://{}", s.addr))).await;
-    assert!(html.contains("without smtp:// or a port"), "host error shown");
+    assert!(
+        location.contains("type=email") && location.contains("__err="),
+        "{location}"
+    );
+    let (_, html) = s
+        .page(location.trim_start_matches(&format!("http://{}", s.addr)))
+        .await;
+    assert!(
+        html.contains("without smtp:// or a port"),
+        "host error shown"
+    );
     assert!(html.contains("Enter at least one recipient address."));
 
     // An accepted one lands on the channel's page.
@@ -106,7 +128,10 @@ async fn channel_types_templates_conditions_and_dry_run_work_without_javascript(
     let (_, html) = s.page(&location).await;
     assert!(html.contains("Channel created."));
     assert!(html.contains("Custom template"));
-    assert!(!html.contains("Rotate secret"), "chat channels have no signing secret");
+    assert!(
+        !html.contains("Rotate secret"),
+        "chat channels have no signing secret"
+    );
     let id = s.channels(P).await[0]["id"].as_str().unwrap().to_string();
 
     // Conditions from a plain form, shown in words; the routing's own page edits them.
@@ -128,21 +153,33 @@ async fn channel_types_templates_conditions_and_dry_run_work_without_javascript(
         )
         .await;
     assert!(res.status().as_u16() < 400);
-    let (_, html) = s.page(&format!("/p/{P}/settings/notifications/project-notifications")).await;
+    let (_, html) = s
+        .page(&format!(
+            "/p/{P}/settings/notifications/project-notifications"
+        ))
+        .await;
     assert!(html.contains("only when step matches Train*"));
     let routing = s.routings(P).await[0]["id"].as_str().unwrap().to_string();
     let (status, html) = s
-        .page(&format!("/p/{P}/settings/notifications/project-notifications/{routing}"))
+        .page(&format!(
+            "/p/{P}/settings/notifications/project-notifications/{routing}"
+        ))
         .await;
     assert_eq!(status, 200);
     assert!(html.contains("Save conditions") && html.contains(r#"value="Train*""#));
 
     // The dry run is a GET form; its report renders on the server.
     let (status, html) = s
-        .page(&format!("/p/{P}/settings/notifications/dry-run?source=sample%3Aexecution_completed"))
+        .page(&format!(
+            "/p/{P}/settings/notifications/dry-run?source=sample%3Aexecution_completed"
+        ))
         .await;
     assert_eq!(status, 200);
-    assert!(html.contains("Would send to 1 of 1 routing"), "{}", &html[..html.len().min(400)]);
+    assert!(
+        html.contains("Would send to 1 of 1 routing"),
+        "{}",
+        &html[..html.len().min(400)]
+    );
     assert!(html.contains("POST https://hooks.slack.com/services/T1/B2/***"));
     assert!(!html.contains("/T1/B2/tok"), "the token is masked");
 }
