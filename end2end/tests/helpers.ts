@@ -29,3 +29,12 @@ export function channelsPath(project: string) {
 export function routingsPath(project: string) {
   return `/p/${project}/settings/notifications/project-notifications`;
 }
+
+/** Create a new channel, optionally of a given type (`?type=slack`). */
+export function newChannelPath(project: string, kind?: string) {
+  return `${channelsPath(project)}/new${kind ? `?type=${kind}` : ""}`;
+}
+
+export function dryRunPath(project: string) {
+  return `/p/${project}/settings/notifications/dry-run`;
+}

@@ -274,22 +274,16 @@ pub fn MessageParts(parts: Vec<PreviewPart>) -> impl IntoView {
         .collect_view()
 }
 
-/// HTML in a sandboxed frame. The server renders `srcdoc` (so it shows
-/// without JavaScript); in the browser it is set again once the frame is in
-/// the document, because a frame that the router or a transition moves
-/// comes back blank.
+/// HTML in a sandboxed frame: no scripts, no access to Herald's origin.
+/// Keyed by its content, so the frame is created afresh when the content
+/// changes and left alone when it does not: reusing a frame and rewriting
+/// its attributes makes it reload, and overlapping reloads can leave it blank.
 #[component]
 fn HtmlFrame(html: String, title: String) -> impl IntoView {
-    let frame = NodeRef::<leptos::html::Iframe>::new();
-    let content = StoredValue::new(html.clone());
-    Effect::new(move |_| {
-        if let Some(el) = frame.get() {
-            // After the transition has put the frame in its final place.
-            set_timeout(
-                move || el.set_srcdoc(&content.get_value()),
-                Duration::from_millis(50),
-            );
-        }
-    });
-    view! { <iframe node_ref=frame class="html-frame" sandbox="" srcdoc=html title=title></iframe> }
+    let frames = vec![(html, title)];
+    view! {
+        <For each=move || frames.clone() key=|(html, _)| html.clone() let:frame>
+            <iframe class="html-frame" sandbox="" srcdoc=frame.0 title=frame.1></iframe>
+        </For>
+    }
 }
