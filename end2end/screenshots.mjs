@@ -176,4 +176,113 @@ await page2.getByRole("button", { name: "Send test to channel Receiver" }).click
 await page2.getByText("Test delivered").waitFor();
 await shot2("26-channels-send-test");
 await browser2.close();
+
+// Channel types, templates, routing conditions, dry run.
+const browser3 = await chromium.launch({
+  executablePath: "/usr/bin/chromium",
+  args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+});
+const page3 = await browser3.newPage({ viewport: { width: 1280, height: 860 } });
+const shot3 = async (name) => {
+  // Frames off screen are not painted until scrolled to.
+  for (const frame of await page3.locator("iframe").all()) {
+    await frame.scrollIntoViewIfNeeded();
+    await page3.waitForTimeout(500);
+  }
+  await page3.screenshot({ path: `${out}/${name}.png`, fullPage: true });
+  console.log(`${out}/${name}.png`);
+};
+const go3 = async (path) => {
+  await page3.goto(base + path);
+  await page3.waitForSelector("body[data-hydrated]");
+};
+const proj3 = `ml-platform/channels-${Date.now().toString(36)}`;
+const p3 = `/p/${proj3}/settings/notifications`;
+await go3("/");
+await page3.getByLabel("Project name").fill(proj3);
+await page3.getByRole("button", { name: "Create project" }).click();
+await page3.waitForURL(`**${p3}/channels`);
+await go3(`${p3}/channels/new?type=slack`);
+await page3.getByLabel("Name", { exact: true }).fill("ML alerts");
+await page3.getByLabel("Incoming-webhook URL").fill("https://example.com/hook");
+await page3.getByLabel("Message body (JSON)").fill('{\n  "text": "{{ title }}"\n}');
+await page3.getByRole("alert").filter({ hasText: "Line 2" }).waitFor();
+await shot3("30-slack-template-error");
+await page3.getByRole("button", { name: "Create channel" }).click();
+await page3.getByText(/hooks\.slack\.com\/services\/ —/).first().waitFor();
+await page3.getByLabel("Incoming-webhook URL").fill("https://hooks.slack.com/services/T000/B000/XXXXXXXX");
+await page3.getByRole("button", { name: "Start from an example" }).click();
+await page3.getByTestId("template-preview").getByText("View details>").waitFor();
+await shot3("31-slack-template-preview");
+await page3.getByRole("button", { name: "Create channel" }).click();
+await page3.getByRole("heading", { name: /created/ }).waitFor();
+for (const [kind, name, label, url] of [
+  ["discord", "Discord #ml", "Webhook URL", "https://discord.com/api/webhooks/1234567890/abcDEF"],
+  ["teams", "Teams ML", "Workflow URL", "https://prod-12.westeurope.logic.azure.com:443/workflows/abc/triggers/manual/paths/invoke?api-version=2016-06-01&sig=xyz"],
+]) {
+  await go3(`${p3}/channels/new?type=${kind}`);
+  await page3.getByLabel("Name", { exact: true }).fill(name);
+  await page3.getByLabel(label).fill(url);
+  await shot3(`32-${kind}-new`);
+  await page3.getByRole("button", { name: "Create channel" }).click();
+  await page3.getByRole("heading", { name: /created/ }).waitFor();
+}
+await go3(`${p3}/channels/new?type=email`);
+await page3.getByLabel("Name", { exact: true }).fill("ML team mail");
+await page3.getByLabel("Host").fill("smtp.example.com");
+await page3.getByLabel("User name").fill("herald");
+await page3.getByLabel("Password").fill("secret");
+await page3.getByLabel("From").fill("Herald <herald@example.com>");
+await page3.getByLabel("To", { exact: true }).fill("ml-team@example.com, oncall@example.com");
+await page3.getByLabel("Subject").fill("[{{ project_name }}] {{ title }}");
+await page3.getByTestId("template-preview").locator("[data-part=subject]").filter({ hasText: "[" }).waitFor();
+await shot3("33-email-new");
+await page3.getByRole("button", { name: "Create channel" }).click();
+await page3.getByRole("heading", { name: /created/ }).waitFor();
+await go3(`${p3}/channels/new`);
+await page3.getByLabel("Name", { exact: true }).fill("Receiver");
+await page3.getByLabel("URL").fill(hook);
+await page3.getByRole("button", { name: "Create channel" }).click();
+await page3.getByRole("heading", { name: /created/ }).waitFor();
+await go3(`${p3}/channels`);
+await shot3("34-channels-all-types");
+await page3.getByRole("link", { name: "ML team mail" }).click();
+await page3.getByRole("button", { name: "Save changes" }).waitFor();
+await shot3("35-email-edit");
+await go3(`${p3}/project-notifications`);
+await page3.getByLabel("Event").selectOption("execution_completed");
+await page3.getByLabel("Channel").selectOption({ label: "ML alerts" });
+await page3.getByText("Only when…").click();
+await page3.getByLabel("Condition 1 field").fill("valohai.execution-step");
+await page3.getByLabel("Condition 1 comparison").selectOption("glob");
+await page3.getByLabel("Condition 1 value").fill("Train*");
+await page3.getByLabel("Condition 2 field").fill("valohai.execution-duration");
+await page3.getByLabel("Condition 2 comparison").selectOption("gt");
+await page3.getByLabel("Condition 2 value").fill("ten");
+await page3.getByRole("button", { name: "Save routing" }).click();
+await page3.getByText("is not a number").waitFor();
+await shot3("36-routing-condition-errors");
+await page3.getByLabel("Condition 2 value").fill("600");
+await page3.getByRole("button", { name: "Save routing" }).click();
+await page3.getByText("only when step matches Train* and duration > 600").waitFor();
+for (const [event, channel] of [["execution_completed", "Receiver"], ["execution_failed", "ML team mail"], ["deployment_failed", "Teams ML"]]) {
+  await page3.getByLabel("Event").selectOption(event);
+  await page3.getByLabel("Channel").selectOption({ label: channel });
+  await page3.getByRole("button", { name: "Save routing" }).click();
+  await page3.locator("tbody tr").filter({ hasText: channel }).first().waitFor();
+}
+await shot3("37-routings-with-conditions");
+await page3.getByRole("link", { name: /Edit conditions of routing Execution completes → ML alerts/ }).click();
+await page3.getByRole("button", { name: "Save conditions" }).waitFor();
+await shot3("38-routing-conditions");
+await go3(`${p3}/dry-run`);
+await shot3("39-dry-run-empty");
+await page3.getByLabel("Event").selectOption("sample:execution_completed");
+await page3.getByRole("button", { name: "Run dry run" }).click();
+await page3.getByTestId("dry-run-summary").waitFor();
+await shot3("40-dry-run-report");
+await page3.getByRole("button", { name: "Send for real" }).click();
+await page3.getByText(/queued/).waitFor();
+await shot3("41-dry-run-sent");
+await browser3.close();
 receiver.close();
