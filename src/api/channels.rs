@@ -664,7 +664,6 @@ mod tests {
             password: "pw".into(),
             from: "not an address".into(),
             to: "".into(),
-            ..Default::default()
         };
         let errors = f
             .validate(ChannelKind::Email, &StoredSecrets::default(), &[])

@@ -286,18 +286,14 @@ pub fn render(
             None => Ok(Rendered::Json(default)),
         },
         Rendered::Email(default) => {
-            let mut out = EmailContent::default();
-            out.subject = match written(Part::Subject) {
-                Some(s) => render_part(kind, Part::Subject, s, notice)?,
-                None => default.subject,
+            let part = |part: Part, default: String| match written(part) {
+                Some(source) => render_part(kind, part, source, notice),
+                None => Ok(default),
             };
-            out.text = match written(Part::Text) {
-                Some(s) => render_part(kind, Part::Text, s, notice)?,
-                None => default.text,
-            };
-            out.html = match written(Part::Html) {
-                Some(s) => render_part(kind, Part::Html, s, notice)?,
-                None => default.html,
+            let out = EmailContent {
+                subject: part(Part::Subject, default.subject)?,
+                text: part(Part::Text, default.text)?,
+                html: part(Part::Html, default.html)?,
             };
             Ok(Rendered::Email(out))
         }
