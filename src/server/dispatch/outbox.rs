@@ -1,6 +1,6 @@
 //! The outbox: events and the deliveries they fan out to, written in one
 //! transaction; and the dispatcher's claims on due deliveries.
-use super::compose::compose;
+use super::compose::Composer;
 use crate::domain::filters;
 use crate::domain::formats::Notice;
 use crate::domain::EventType;
@@ -71,6 +71,7 @@ pub async fn accept(
     public_url: &str,
 ) -> Result<Accepted, DbErr> {
     let notice = Notice::new(event_type, &project.id, &project.name, data, public_url);
+    let mut composer = Composer::new(&notice);
     let data_text = serde_json::to_string(data).map_err(|e| DbErr::Custom(e.to_string()))?;
     // Each destination gets its channel's rendering; routings whose filters
     // the data does not meet produce nothing.
@@ -85,12 +86,12 @@ pub async fn accept(
             .into_iter()
             .filter(|(r, _)| filters::stored_accepts(&r.filters, data))
             .filter_map(|(r, c)| c.filter(|c| c.enabled).map(|c| (c, Some(r.id))))
-            .map(|(c, r)| (c.id.clone(), r, compose(&c, &notice).payload))
+            .map(|(c, r)| (c.id.clone(), r, composer.compose(&c).payload))
             .collect(),
         Target::Channel(c, routing_id) => vec![(
             c.id.clone(),
             routing_id.map(str::to_string),
-            compose(c, &notice).payload,
+            composer.compose(c).payload,
         )],
     };
     // Reads happen before the transaction: on SQLite a transaction that
