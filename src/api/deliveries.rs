@@ -50,6 +50,8 @@ pub struct DeliveryDetail {
     pub message_id: String,
     /// The body as sent, pretty-printed.
     pub payload: String,
+    /// An e-mail's subject, plain-text and HTML parts (empty for HTTP channels).
+    pub email_parts: Vec<super::templates::PreviewPart>,
     pub attempts: Vec<AttemptView>,
 }
 

@@ -3,6 +3,7 @@ use crate::api::deliveries::{
     deliveries_path, delivery_path, get_delivery, list_deliveries, protocol_of, DeliveryFilter,
     DeliveryPage, DeliveryRow, Redeliver, STATUSES,
 };
+use crate::components::template_editor::MessageParts;
 use crate::components::{
     action_error, format_time, use_project_name, FormAlert, SettingsLayout, SettingsTab,
 };
@@ -312,7 +313,11 @@ pub fn DeliveryPageView() -> impl IntoView {
                                     </dl>
                                     <section class="card">
                                         <h3>"Message"</h3>
-                                        <pre class="code">{d.payload.clone()}</pre>
+                                        {if d.email_parts.is_empty() {
+                                            view! { <pre class="code">{d.payload.clone()}</pre> }.into_any()
+                                        } else {
+                                            view! { <MessageParts parts=d.email_parts.clone()/> }.into_any()
+                                        }}
                                     </section>
                                     <h3>"Attempts"</h3>
                                     {if d.attempts.is_empty() {

@@ -570,6 +570,14 @@ async fn an_email_with_both_parts_reaches_the_smtp_server() {
         "{headers}"
     );
     assert_eq!(d["row"]["channel_kind"], "email");
+    assert_eq!(
+        d["email_parts"][0]["content"], TITLE,
+        "the page shows the e-mail's parts"
+    );
+    assert!(d["email_parts"][2]["content"]
+        .as_str()
+        .unwrap()
+        .contains("<h1 "));
 
     // Send test goes the same way and reports the SMTP reply.
     let test: Value = s

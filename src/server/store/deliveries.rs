@@ -1,7 +1,10 @@
 use crate::api::deliveries::{
     AttemptView, DeliveryDetail, DeliveryFilter, DeliveryPage, DeliveryRow, TestResult, PAGE_SIZE,
 };
+use crate::api::templates::PreviewPart;
 use crate::api::AppError;
+use crate::domain::formats::EmailContent;
+use crate::domain::template::Part;
 use crate::domain::{render, EventType};
 use crate::server::db::entities::{attempt, channel, delivery, project};
 use crate::server::dispatch::outbox::{self, Target, PENDING};
@@ -96,6 +99,25 @@ pub async fn get(
         text.and_then(|t| serde_json::from_str(t).ok())
             .unwrap_or_default()
     };
+    let is_email = c.as_ref().is_some_and(|c| c.kind == "email");
+    let email_parts = is_email
+        .then(|| serde_json::from_str::<EmailContent>(&d.payload).ok())
+        .flatten()
+        .map(|e| {
+            let part = |part: Part, content: String| PreviewPart {
+                part: part.as_str().to_string(),
+                label: part.label().to_string(),
+                content,
+                is_html: part == Part::Html,
+                custom: false,
+            };
+            vec![
+                part(Part::Subject, e.subject),
+                part(Part::Text, e.text),
+                part(Part::Html, e.html),
+            ]
+        })
+        .unwrap_or_default();
     let payload = serde_json::from_str::<serde_json::Value>(&d.payload)
         .ok()
         .and_then(|v| serde_json::to_string_pretty(&v).ok())
@@ -103,6 +125,7 @@ pub async fn get(
     Ok(DeliveryDetail {
         message_id: format!("msg_{}", d.id),
         payload,
+        email_parts,
         attempts: attempts
             .into_iter()
             .map(|a| AttemptView {
