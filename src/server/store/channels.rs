@@ -277,35 +277,38 @@ pub async fn set_enabled(
 
 /// Deletes the channel. When routings use it, the caller must confirm; they
 /// are then deleted in the same transaction.
+///
+/// The check reads before the transaction: on SQLite a transaction that
+/// reads first and writes later fails at once (busy) when another writer
+/// is active, instead of waiting its turn.
 pub async fn delete(
     db: &DatabaseConnection,
     existing: channel::Model,
     confirmed: bool,
 ) -> Result<(), AppError> {
     let channel_id = existing.id.clone();
-    let channel_name = existing.name.clone();
+    let dependents = routing::Entity::find()
+        .filter(routing::Column::ChannelId.eq(channel_id.as_str()))
+        .order_by_asc(routing::Column::EventType)
+        .all(db)
+        .await?;
+    if !dependents.is_empty() && !confirmed {
+        return Err(AppError::ConfirmDelete {
+            channel_id,
+            channel: existing.name,
+            routings: dependents
+                .into_iter()
+                .map(|r| DependentRouting {
+                    event_label: EventType::parse(&r.event_type)
+                        .map(|t| t.label().to_string())
+                        .unwrap_or(r.event_type),
+                    id: r.id,
+                })
+                .collect(),
+        });
+    }
     db.transaction::<_, (), AppError>(|txn| {
         Box::pin(async move {
-            let dependents = routing::Entity::find()
-                .filter(routing::Column::ChannelId.eq(channel_id.as_str()))
-                .order_by_asc(routing::Column::EventType)
-                .all(txn)
-                .await?;
-            if !dependents.is_empty() && !confirmed {
-                return Err(AppError::ConfirmDelete {
-                    channel_id,
-                    channel: channel_name,
-                    routings: dependents
-                        .into_iter()
-                        .map(|r| DependentRouting {
-                            event_label: EventType::parse(&r.event_type)
-                                .map(|t| t.label().to_string())
-                                .unwrap_or(r.event_type),
-                            id: r.id,
-                        })
-                        .collect(),
-                });
-            }
             routing::Entity::delete_many()
                 .filter(routing::Column::ChannelId.eq(channel_id.as_str()))
                 .exec(txn)
