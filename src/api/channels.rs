@@ -122,7 +122,7 @@ pub fn channel_path(project: &str, id: &str) -> String {
 #[server(prefix = "/api", endpoint = "list_channels")]
 pub async fn list_channels(project: String) -> Result<Vec<ChannelView>, AppError> {
     use crate::server::store;
-    let crate::server::access::ProjectAccess { state, project } =
+    let crate::server::access::ProjectAccess { state, project, .. } =
         crate::server::access::project(&project, crate::server::access::Need::Member).await?;
     store::channels::list(&state.db, &project.id).await
 }
@@ -130,7 +130,7 @@ pub async fn list_channels(project: String) -> Result<Vec<ChannelView>, AppError
 #[server(prefix = "/api", endpoint = "get_channel")]
 pub async fn get_channel(project: String, id: String) -> Result<ChannelView, AppError> {
     use crate::server::store;
-    let crate::server::access::ProjectAccess { state, project } =
+    let crate::server::access::ProjectAccess { state, project, .. } =
         crate::server::access::project(&project, crate::server::access::Need::Member).await?;
     store::channels::get(&state.db, &project.id, &id).await
 }
@@ -140,12 +140,25 @@ pub async fn create_channel(
     project: String,
     channel: ChannelForm,
 ) -> Result<ChannelCreated, AppError> {
+    use crate::domain::accounts::AuditAction;
+    use crate::server::access::{self, Need};
     use crate::server::store;
-    let crate::server::access::ProjectAccess { state, project } =
-        crate::server::access::project(&project, crate::server::access::Need::Admin).await?;
+    let access = access::project(&project, Need::Admin).await?;
+    let (state, project) = (&access.state, &access.project);
     let input = channel.validate(&[])?;
-    let (model, secret) =
-        store::channels::create(&state.db, &state.secrets, &project.id, input).await?;
+    let txn = store::begin_write(&state.db).await?;
+    let (model, secret) = store::channels::create(&txn, &state.secrets, &project.id, input).await?;
+    let detail = format!("URL {}", validation::mask_url(&model.url));
+    store::audit::record(
+        &txn,
+        &access,
+        AuditAction::ChannelCreated,
+        Some(&model.id),
+        &model.name,
+        Some(detail),
+    )
+    .await?;
+    txn.commit().await?;
     if crate::server::web::is_plain_form_post() {
         // Without JavaScript the browser follows a redirect and never sees
         // this response, so the secret is parked for one pick-up.
@@ -172,7 +185,7 @@ pub async fn take_new_secret(
     token: String,
 ) -> Result<Option<String>, AppError> {
     use crate::server::store;
-    let crate::server::access::ProjectAccess { state, project } =
+    let crate::server::access::ProjectAccess { state, project, .. } =
         crate::server::access::project(&project, crate::server::access::Need::Admin).await?;
     let channel = store::channels::find(&state.db, &project.id, &id).await?;
     store::reveals::take(&state.db, &format!("channel:{}", channel.id), &token).await
@@ -184,19 +197,64 @@ pub async fn update_channel(
     id: String,
     channel: ChannelForm,
 ) -> Result<ChannelView, AppError> {
+    use crate::domain::accounts::AuditAction;
+    use crate::server::access::{self, Need};
     use crate::server::store;
-    let crate::server::access::ProjectAccess { state, project } =
-        crate::server::access::project(&project, crate::server::access::Need::Admin).await?;
+    let access = access::project(&project, Need::Admin).await?;
+    let (state, project) = (&access.state, &access.project);
     let existing = store::channels::find(&state.db, &project.id, &id).await?;
     let mut channel = channel;
     // The form shows the URL with credentials masked; unchanged means keep them.
     if channel.url.trim() == validation::mask_url(&existing.url) {
         channel.url = existing.url.clone();
     }
-    let input = channel.validate(&store::channels::open_headers(&state.secrets, &existing)?)?;
-    let updated = store::channels::update(&state.db, &state.secrets, existing, input).await?;
+    let stored_headers = store::channels::open_headers(&state.secrets, &existing)?;
+    let input = channel.validate(&stored_headers)?;
+    let detail = describe_changes(&existing, &stored_headers, &input);
+    let txn = store::begin_write(&state.db).await?;
+    let updated = store::channels::update(&txn, &state.secrets, existing, input).await?;
+    if let Some(detail) = detail {
+        store::audit::record(
+            &txn,
+            &access,
+            AuditAction::ChannelUpdated,
+            Some(&updated.id),
+            &updated.name,
+            Some(detail),
+        )
+        .await?;
+    }
+    txn.commit().await?;
     leptos_axum::redirect(&format!("{}?saved=1", channel_path(&project.name, &id)));
     Ok(updated)
+}
+
+/// What an edit changes, in words for the audit log; None when nothing.
+#[cfg(feature = "ssr")]
+fn describe_changes(
+    existing: &crate::server::db::entities::channel::Model,
+    stored_headers: &[(String, String)],
+    input: &ValidChannel,
+) -> Option<String> {
+    let mut changes = Vec::new();
+    if existing.name != input.name {
+        changes.push(format!("renamed from “{}”", existing.name));
+    }
+    if existing.url != input.url {
+        changes.push(format!("URL → {}", validation::mask_url(&input.url)));
+    }
+    if stored_headers != input.headers.as_slice() {
+        let names: Vec<&str> = input.headers.iter().map(|(n, _)| n.as_str()).collect();
+        changes.push(if names.is_empty() {
+            "custom headers removed".to_string()
+        } else {
+            format!("custom headers → {}", names.join(", "))
+        });
+    }
+    if existing.enabled != input.enabled {
+        changes.push(if input.enabled { "enabled" } else { "disabled" }.to_string());
+    }
+    (!changes.is_empty()).then(|| changes.join("; "))
 }
 
 /// Issues a new signing secret, shown once; the old one keeps signing
@@ -206,12 +264,25 @@ pub async fn rotate_channel_secret(
     project: String,
     id: String,
 ) -> Result<ChannelCreated, AppError> {
+    use crate::domain::accounts::AuditAction;
+    use crate::server::access::{self, Need};
     use crate::server::store;
-    let crate::server::access::ProjectAccess { state, project } =
-        crate::server::access::project(&project, crate::server::access::Need::Admin).await?;
+    let access = access::project(&project, Need::Admin).await?;
+    let (state, project) = (&access.state, &access.project);
     let existing = store::channels::find(&state.db, &project.id, &id).await?;
     let name = existing.name.clone();
-    let secret = store::channels::rotate_secret(&state.db, &state.secrets, existing).await?;
+    let txn = store::begin_write(&state.db).await?;
+    let secret = store::channels::rotate_secret(&txn, &state.secrets, existing).await?;
+    store::audit::record(
+        &txn,
+        &access,
+        AuditAction::ChannelSecretRotated,
+        Some(&id),
+        &name,
+        Some("the previous secret keeps signing for 24 hours".into()),
+    )
+    .await?;
+    txn.commit().await?;
     if crate::server::web::is_plain_form_post() {
         let token = store::reveals::park(&state.db, &format!("channel:{id}"), &secret).await?;
         leptos_axum::redirect(&format!(
@@ -228,11 +299,26 @@ pub async fn set_channel_enabled(
     id: String,
     enabled: bool,
 ) -> Result<(), AppError> {
+    use crate::domain::accounts::AuditAction;
+    use crate::server::access::{self, Need};
     use crate::server::store;
-    let crate::server::access::ProjectAccess { state, project } =
-        crate::server::access::project(&project, crate::server::access::Need::Admin).await?;
+    let access = access::project(&project, Need::Admin).await?;
+    let (state, project) = (&access.state, &access.project);
     let existing = store::channels::find(&state.db, &project.id, &id).await?;
-    store::channels::set_enabled(&state.db, existing, enabled).await
+    let name = existing.name.clone();
+    let was_enabled = existing.enabled;
+    let txn = store::begin_write(&state.db).await?;
+    store::channels::set_enabled(&txn, existing, enabled).await?;
+    if was_enabled != enabled {
+        let action = if enabled {
+            AuditAction::ChannelEnabled
+        } else {
+            AuditAction::ChannelDisabled
+        };
+        store::audit::record(&txn, &access, action, Some(&id), &name, None).await?;
+    }
+    txn.commit().await?;
+    Ok(())
 }
 
 /// Deletes a channel. If routings use it, the first call answers
@@ -243,11 +329,25 @@ pub async fn delete_channel(
     id: String,
     confirm: Option<String>,
 ) -> Result<(), AppError> {
+    use crate::domain::accounts::AuditAction;
+    use crate::server::access::{self, Need};
     use crate::server::store;
-    let crate::server::access::ProjectAccess { state, project } =
-        crate::server::access::project(&project, crate::server::access::Need::Admin).await?;
+    let access = access::project(&project, Need::Admin).await?;
+    let (state, project) = (&access.state, &access.project);
     let existing = store::channels::find(&state.db, &project.id, &id).await?;
-    store::channels::delete(&state.db, existing, confirm.is_some()).await?;
+    let name = existing.name.clone();
+    let txn = store::begin_write(&state.db).await?;
+    store::channels::delete(&txn, existing, confirm.is_some()).await?;
+    store::audit::record(
+        &txn,
+        &access,
+        AuditAction::ChannelDeleted,
+        Some(&id),
+        &name,
+        None,
+    )
+    .await?;
+    txn.commit().await?;
     leptos_axum::redirect(&crate::api::projects::channels_path(&project.name));
     Ok(())
 }

@@ -19,7 +19,7 @@ pub struct RoutingView {
 #[server(prefix = "/api", endpoint = "list_routings")]
 pub async fn list_routings(project: String) -> Result<Vec<RoutingView>, AppError> {
     use crate::server::store;
-    let crate::server::access::ProjectAccess { state, project } =
+    let crate::server::access::ProjectAccess { state, project, .. } =
         crate::server::access::project(&project, crate::server::access::Need::Member).await?;
     store::routings::list(&state.db, &project.id).await
 }
@@ -30,11 +30,13 @@ pub async fn create_routing(
     event_type: String,
     channel_id: String,
 ) -> Result<RoutingView, AppError> {
+    use crate::domain::accounts::AuditAction;
     use crate::domain::validation::FieldErrors;
     use crate::domain::EventType;
+    use crate::server::access::{self, Need};
     use crate::server::store;
-    let crate::server::access::ProjectAccess { state, project } =
-        crate::server::access::project(&project, crate::server::access::Need::Admin).await?;
+    let access = access::project(&project, Need::Admin).await?;
+    let (state, project) = (&access.state, &access.project);
     let mut errors = FieldErrors::new();
     let event = if event_type.is_empty() {
         errors.add(
@@ -72,7 +74,41 @@ pub async fn create_routing(
     let (Some(event), Some(channel)) = (event, channel) else {
         return Err(AppError::Internal);
     };
-    store::routings::create(&state.db, &project.id, event, &channel).await
+    let txn = store::begin_write(&state.db).await?;
+    let created = store::routings::create(&txn, &project.id, event, &channel).await?;
+    store::audit::record(
+        &txn,
+        &access,
+        AuditAction::RoutingCreated,
+        Some(&created.id),
+        &routing_name(&created.event_label, &created.channel_name),
+        None,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(created)
+}
+
+/// How the audit log names a routing: "Execution completes → Alerts".
+pub fn routing_name(event_label: &str, channel_name: &str) -> String {
+    format!("{event_label} → {channel_name}")
+}
+
+/// The audit name of a stored routing.
+#[cfg(feature = "ssr")]
+async fn stored_routing_name(
+    db: &sea_orm::DatabaseConnection,
+    routing: &crate::server::db::entities::routing::Model,
+) -> Result<String, AppError> {
+    let label = crate::domain::EventType::parse(&routing.event_type)
+        .map(|t| t.label().to_string())
+        .unwrap_or_else(|| routing.event_type.clone());
+    let channel =
+        crate::server::store::channels::find(db, &routing.project_id, &routing.channel_id)
+            .await
+            .map(|c| c.name)
+            .unwrap_or_default();
+    Ok(routing_name(&label, &channel))
 }
 
 #[server(prefix = "/api", endpoint = "set_routing_enabled")]
@@ -81,18 +117,48 @@ pub async fn set_routing_enabled(
     id: String,
     enabled: bool,
 ) -> Result<(), AppError> {
+    use crate::domain::accounts::AuditAction;
+    use crate::server::access::{self, Need};
     use crate::server::store;
-    let crate::server::access::ProjectAccess { state, project } =
-        crate::server::access::project(&project, crate::server::access::Need::Admin).await?;
+    let access = access::project(&project, Need::Admin).await?;
+    let (state, project) = (&access.state, &access.project);
     let existing = store::routings::find(&state.db, &project.id, &id).await?;
-    store::routings::set_enabled(&state.db, existing, enabled).await
+    let name = stored_routing_name(&state.db, &existing).await?;
+    let was_enabled = existing.enabled;
+    let txn = store::begin_write(&state.db).await?;
+    store::routings::set_enabled(&txn, existing, enabled).await?;
+    if was_enabled != enabled {
+        let action = if enabled {
+            AuditAction::RoutingEnabled
+        } else {
+            AuditAction::RoutingDisabled
+        };
+        store::audit::record(&txn, &access, action, Some(&id), &name, None).await?;
+    }
+    txn.commit().await?;
+    Ok(())
 }
 
 #[server(prefix = "/api", endpoint = "delete_routing")]
 pub async fn delete_routing(project: String, id: String) -> Result<(), AppError> {
+    use crate::domain::accounts::AuditAction;
+    use crate::server::access::{self, Need};
     use crate::server::store;
-    let crate::server::access::ProjectAccess { state, project } =
-        crate::server::access::project(&project, crate::server::access::Need::Admin).await?;
+    let access = access::project(&project, Need::Admin).await?;
+    let (state, project) = (&access.state, &access.project);
     let existing = store::routings::find(&state.db, &project.id, &id).await?;
-    store::routings::delete(&state.db, existing).await
+    let name = stored_routing_name(&state.db, &existing).await?;
+    let txn = store::begin_write(&state.db).await?;
+    store::routings::delete(&txn, existing).await?;
+    store::audit::record(
+        &txn,
+        &access,
+        AuditAction::RoutingDeleted,
+        Some(&id),
+        &name,
+        None,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
 }

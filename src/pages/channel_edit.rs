@@ -4,7 +4,8 @@ use crate::api::channels::{
 use crate::api::projects::{channels_path, routings_path};
 use crate::components::channel_form::{ChannelDefaults, ChannelFields, SecretReveal};
 use crate::components::{
-    action_error, format_time, use_project_name, FormAlert, SettingsLayout, SettingsTab,
+    action_error, format_time, use_is_admin, use_project_name, FormAlert, MemberOnly,
+    SettingsLayout, SettingsTab,
 };
 use crate::pages::channels::{kind_label, ConfirmDeletePanel, StatusBadge};
 use crate::pages::not_found::load_error;
@@ -62,6 +63,7 @@ pub fn ChannelEditPage() -> impl IntoView {
         _ => new_secret.get().flatten(),
     };
     let saved = Signal::derive(move || query.with(|q| q.get("saved").is_some()));
+    let is_admin = use_is_admin();
 
     view! {
         <SettingsLayout tab=SettingsTab::Channels>
@@ -72,6 +74,7 @@ pub fn ChannelEditPage() -> impl IntoView {
                         .map(|result| match result {
                             Err(e) => load_error(e),
                             Ok(c) => {
+                                let admin = is_admin.get();
                                 let defaults = ChannelDefaults {
                                     name: c.name.clone(),
                                     url: c.url_masked.clone(),
@@ -115,16 +118,23 @@ pub fn ChannelEditPage() -> impl IntoView {
                                             .then(|| view! { <div class="alert alert-ok" role="status">"Changes saved."</div> })
                                     }}
                                     <FormAlert error=update_error/>
+                                    <MemberOnly>
+                                        <div class="alert alert-info" role="status">
+                                            "You are a member of this project: you can see this channel and send tests; only admins can change it."
+                                        </div>
+                                    </MemberOnly>
                                     <ActionForm action=update attr:class="form card" attr:novalidate=true>
                                         <input type="hidden" name="project" value=project.get_untracked()/>
                                         <input type="hidden" name="id" value=update_id.clone()/>
-                                        <ChannelFields defaults=defaults.clone() error=update_error/>
-                                        <div class="button-row">
-                                            <button type="submit" class="button primary" disabled=move || update.pending().get()>
-                                                "Save changes"
-                                            </button>
-                                            <a class="button" href=channels_path(&project.get_untracked())>"Cancel"</a>
-                                        </div>
+                                        <fieldset class="plain" disabled=!admin>
+                                            <ChannelFields defaults=defaults.clone() error=update_error/>
+                                            <div class="button-row">
+                                                <button type="submit" class="button primary" disabled=move || update.pending().get()>
+                                                    "Save changes"
+                                                </button>
+                                                <a class="button" href=channels_path(&project.get_untracked())>"Cancel"</a>
+                                            </div>
+                                        </fieldset>
                                     </ActionForm>
                                     <section class="card">
                                         <h3>"Signing secret"</h3>
@@ -144,6 +154,7 @@ pub fn ChannelEditPage() -> impl IntoView {
                                                 }
                                             })}
                                         <FormAlert error=rotate_error/>
+                                        {admin.then(|| view! {
                                         <ActionForm action=rotate attr:class="inline-form">
                                             <input type="hidden" name="project" value=project.get_untracked()/>
                                             <input type="hidden" name="id" value=rotate_id.clone()/>
@@ -151,8 +162,10 @@ pub fn ChannelEditPage() -> impl IntoView {
                                                 "Rotate secret"
                                             </button>
                                         </ActionForm>
+                                        })}
                                         <p class="help">"The old secret keeps signing alongside the new one for 24 hours, so receivers can switch without missing a message."</p>
                                     </section>
+                                    {admin.then(|| view! {
                                     <section class="card danger-zone">
                                         <h3>"Delete this channel"</h3>
                                         <p class="muted">
@@ -177,6 +190,7 @@ pub fn ChannelEditPage() -> impl IntoView {
                                         " "
                                         <a class="button" href=routings_path(&project.get_untracked())>"See routings"</a>
                                     </section>
+                                    })}
                                 }
                                     .into_any()
                             }

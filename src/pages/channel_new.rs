@@ -1,7 +1,9 @@
 use crate::api::channels::{channel_path, CreateChannel};
 use crate::api::projects::{channels_path, get_project, routings_path};
 use crate::components::channel_form::{ChannelDefaults, ChannelFields, SecretReveal};
-use crate::components::{action_error, use_project_name, FormAlert, SettingsLayout, SettingsTab};
+use crate::components::{
+    action_error, use_project_name, FormAlert, MemberOnly, SettingsLayout, SettingsTab,
+};
 use crate::pages::not_found::load_error;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -23,6 +25,11 @@ pub fn ChannelNewPage() -> impl IntoView {
             <Transition>
                 {move || exists.get().and_then(|r| r.err()).map(load_error)}
             </Transition>
+            <MemberOnly>
+                <div class="alert alert-error" role="alert">
+                    "Only project admins can create channels. Ask an admin of this project, listed under Members."
+                </div>
+            </MemberOnly>
             {move || match create.value().get() {
                 Some(Ok(created)) => {
                     view! {

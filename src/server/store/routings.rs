@@ -4,8 +4,8 @@ use crate::domain::EventType;
 use crate::server::db::entities::{channel, routing};
 use crate::server::ids::{new_id, now_ms};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait,
-    PaginatorTrait, QueryFilter,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
+    EntityTrait, PaginatorTrait, QueryFilter,
 };
 
 fn view(model: routing::Model, channel: Option<&channel::Model>) -> RoutingView {
@@ -61,8 +61,8 @@ pub async fn list(db: &DatabaseConnection, project_id: &str) -> Result<Vec<Routi
     Ok(views)
 }
 
-pub async fn create(
-    db: &DatabaseConnection,
+pub async fn create<C: ConnectionTrait>(
+    db: &C,
     project_id: &str,
     event_type: EventType,
     channel: &channel::Model,
@@ -102,8 +102,8 @@ pub async fn create(
     }
 }
 
-pub async fn set_enabled(
-    db: &DatabaseConnection,
+pub async fn set_enabled<C: ConnectionTrait>(
+    db: &C,
     existing: routing::Model,
     enabled: bool,
 ) -> Result<(), AppError> {
@@ -113,7 +113,7 @@ pub async fn set_enabled(
     Ok(())
 }
 
-pub async fn delete(db: &DatabaseConnection, existing: routing::Model) -> Result<(), AppError> {
+pub async fn delete<C: ConnectionTrait>(db: &C, existing: routing::Model) -> Result<(), AppError> {
     routing::Entity::delete_by_id(existing.id).exec(db).await?;
     Ok(())
 }

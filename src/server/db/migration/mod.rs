@@ -5,6 +5,7 @@ use sea_orm_migration::prelude::*;
 mod m0001_settings;
 mod m0002_delivery;
 mod m0003_secret_rotation;
+mod m0004_accounts;
 
 pub struct Migrator;
 
@@ -15,6 +16,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0001_settings::Migration),
             Box::new(m0002_delivery::Migration),
             Box::new(m0003_secret_rotation::Migration),
+            Box::new(m0004_accounts::Migration),
         ]
     }
 }
