@@ -41,13 +41,6 @@ impl Role {
             Role::Member => "Member",
         }
     }
-
-    pub fn describe(self) -> &'static str {
-        match self {
-            Role::Admin => "changes settings, API tokens and members",
-            Role::Member => "reads settings and deliveries, sends tests",
-        }
-    }
 }
 
 /// A username: 2–64 characters of lower-case letters, digits, `.`, `_` and

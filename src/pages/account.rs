@@ -1,6 +1,7 @@
 use crate::api::users::{
     list_sessions, ChangePassword, RevokeSession, SessionView, SignOutElsewhere,
 };
+use crate::components::form::reset_on_success;
 use crate::components::{action_error, format_time, FieldError, FormAlert};
 use crate::pages::not_found::load_error;
 use leptos::prelude::*;
@@ -13,6 +14,7 @@ pub fn AccountPage() -> impl IntoView {
     let elsewhere = ServerAction::<SignOutElsewhere>::new();
     let change_error = action_error(change);
     let revoke_error = action_error(revoke);
+    let change_form = reset_on_success(change);
     let sessions = Resource::new(
         move || {
             (
@@ -46,7 +48,7 @@ pub fn AccountPage() -> impl IntoView {
                     })
             }}
             <FormAlert error=change_error/>
-            <ActionForm action=change attr:class="form narrow" attr:novalidate=true>
+            <ActionForm action=change node_ref=change_form attr:class="form narrow" attr:novalidate=true>
                 <div class="field">
                     <label for="current-password">"Current password"</label>
                     <input id="current-password" name="current_password" type="password" autocomplete="current-password" required aria-describedby="current-password-error"/>

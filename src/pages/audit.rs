@@ -52,7 +52,7 @@ pub fn AuditLogPage() -> impl IntoView {
                                         <thead>
                                             <tr>
                                                 <th scope="col" class="col-time">"When"</th>
-                                                <th scope="col">"What happened"</th>
+                                                <th scope="col" class="col-what">"What happened"</th>
                                                 <th scope="col">"Details"</th>
                                             </tr>
                                         </thead>
@@ -79,7 +79,7 @@ pub fn AuditLogPage() -> impl IntoView {
 fn AuditRow(entry: AuditEntry) -> impl IntoView {
     view! {
         <tr data-action=entry.action.as_str()>
-            <td class="muted">{format_time(entry.at)}</td>
+            <td class="muted nowrap">{format_time(entry.at)}</td>
             <td>
                 <span class="strong">{entry.actor.clone()}</span>
                 {entry.actor_deleted.then(|| view! { <span class="muted">" (deleted)"</span> })}

@@ -128,12 +128,14 @@ pub fn ChannelEditPage() -> impl IntoView {
                                         <input type="hidden" name="id" value=update_id.clone()/>
                                         <fieldset class="plain" disabled=!admin>
                                             <ChannelFields defaults=defaults.clone() error=update_error/>
-                                            <div class="button-row">
-                                                <button type="submit" class="button primary" disabled=move || update.pending().get()>
-                                                    "Save changes"
-                                                </button>
-                                                <a class="button" href=channels_path(&project.get_untracked())>"Cancel"</a>
-                                            </div>
+                                            {admin.then(|| view! {
+                                                <div class="button-row">
+                                                    <button type="submit" class="button primary" disabled=move || update.pending().get()>
+                                                        "Save changes"
+                                                    </button>
+                                                    <a class="button" href=channels_path(&project.get_untracked())>"Cancel"</a>
+                                                </div>
+                                            })}
                                         </fieldset>
                                     </ActionForm>
                                     <section class="card">

@@ -1,4 +1,5 @@
 use crate::api::members::{list_members, AddMember, MemberView, RemoveMember, SetMemberRole};
+use crate::components::form::reset_on_success;
 use crate::components::{
     action_error, format_time, use_is_admin, use_project_name, AdminOnly, FieldError, FormAlert,
     SettingsLayout, SettingsTab,
@@ -18,6 +19,7 @@ pub fn MembersPage() -> impl IntoView {
     let role_error = action_error(set_role);
     let remove_error = action_error(remove);
     let is_admin = use_is_admin();
+    let add_form = reset_on_success(add);
     let members = Resource::new(
         move || {
             (
@@ -37,8 +39,8 @@ pub fn MembersPage() -> impl IntoView {
                 <div>
                     <h2>"Members"</h2>
                     <p class="muted">
-                        <strong>"Admins"</strong> " " {Role::Admin.describe()} "; "
-                        <strong>"members"</strong> " " {Role::Member.describe()} "."
+                        <strong>"Admins"</strong> " change settings, API tokens and members; "
+                        <strong>"members"</strong> " read settings and deliveries and send tests."
                     </p>
                 </div>
             </div>
@@ -46,7 +48,7 @@ pub fn MembersPage() -> impl IntoView {
                 <section class="card" aria-labelledby="add-member-heading">
                     <h3 id="add-member-heading">"Add a member"</h3>
                     <FormAlert error=add_error/>
-                    <ActionForm action=add attr:class="form-inline" attr:novalidate=true>
+                    <ActionForm action=add node_ref=add_form attr:class="form-inline" attr:novalidate=true>
                         <input type="hidden" name="project" value=project.get_untracked()/>
                         <div class="field grow">
                             <label for="member-username">"Username"</label>

@@ -1,4 +1,5 @@
 use crate::api::users::{list_users, CreateUser, DeleteUser, SetInstanceAdmin, UserView};
+use crate::components::form::reset_on_success;
 use crate::components::{action_error, format_time, FieldError, FormAlert};
 use crate::pages::not_found::load_error;
 use leptos::prelude::*;
@@ -14,6 +15,7 @@ pub fn UsersPage() -> impl IntoView {
     let create_error = action_error(create);
     let toggle_error = action_error(toggle);
     let delete_error = action_error(delete);
+    let create_form = reset_on_success(create);
     let users = Resource::new(
         move || {
             (
@@ -52,7 +54,7 @@ pub fn UsersPage() -> impl IntoView {
                     })
             }}
             <FormAlert error=create_error/>
-            <ActionForm action=create attr:class="form-inline" attr:novalidate=true>
+            <ActionForm action=create node_ref=create_form attr:class="form-inline" attr:novalidate=true>
                 <div class="field grow">
                     <label for="new-user-name">"Username"</label>
                     <input id="new-user-name" name="username" type="text" autocomplete="off" autocapitalize="none" spellcheck="false" required aria-describedby="new-user-name-error"/>
