@@ -10,6 +10,20 @@ const baseURL = `http://127.0.0.1:${port}`;
 const root = resolve(import.meta.dirname, "..");
 const targetDir = process.env.CARGO_TARGET_DIR || join(root, "target");
 const dataDir = process.env.HERALD_E2E_DATA_DIR || mkdtempSync(join(tmpdir(), "herald-e2e-"));
+// Where auth.setup.ts leaves the signed-in admin's cookies.
+export const adminState = join(import.meta.dirname, ".auth", "admin.json");
+const launchOptions = {
+  executablePath: process.env.CHROMIUM_PATH || "/usr/bin/chromium",
+  args: [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+  ],
+};
 
 export default defineConfig({
   testDir: "./tests",
@@ -26,22 +40,20 @@ export default defineConfig({
     screenshot: "only-on-failure",
   },
   projects: [
+    // First-visit set-up creates the instance admin and saves its session;
+    // every other test starts signed in as that admin.
+    {
+      name: "setup",
+      testMatch: /auth\.setup\.ts/,
+      use: { browserName: "chromium", launchOptions },
+    },
     {
       name: "chromium",
+      dependencies: ["setup"],
       use: {
         browserName: "chromium",
-        launchOptions: {
-          executablePath: process.env.CHROMIUM_PATH || "/usr/bin/chromium",
-          args: [
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-          ],
-        },
+        storageState: adminState,
+        launchOptions,
       },
     },
   ],

@@ -24,6 +24,33 @@ const go = async (path) => {
 
 const project = `demo/cool-tensorflow-${Date.now().toString(36)}`;
 const p = `/p/${project}/settings/notifications`;
+const admin = { username: "ops", password: "correct horse battery staple" };
+
+// A fresh server asks for its first account; a used one for a sign-in.
+const signInAs = async (pg, who) => {
+  await pg.goto(base + "/sign-in");
+  await pg.waitForSelector("body[data-hydrated]");
+  await pg.getByLabel("Username").fill(who.username);
+  await pg.getByLabel("Password").fill(who.password);
+  await pg.getByRole("button", { name: "Sign in" }).click();
+  await pg.waitForURL((u) => !u.pathname.startsWith("/sign-in"));
+};
+await page.goto(base + "/");
+if (page.url().endsWith("/setup")) {
+  await hydrated();
+  await shot("00-setup");
+  await page.getByLabel("Username").fill(admin.username);
+  await page.getByLabel("Password", { exact: true }).fill(admin.password);
+  await page.getByLabel("Repeat the password").fill("something else");
+  await page.getByRole("button", { name: "Create account and sign in" }).click();
+  await page.getByText("The two passwords differ.").waitFor();
+  await shot("00-setup-error");
+  await page.getByLabel("Repeat the password").fill(admin.password);
+  await page.getByRole("button", { name: "Create account and sign in" }).click();
+  await page.waitForURL(base + "/");
+} else {
+  await signInAs(page, admin);
+}
 
 await go("/");
 await shot("01-projects");
@@ -94,6 +121,46 @@ await go("/");
 await shot("13-projects-filled");
 await page.goto(`${base}/p/ghost/none/settings/notifications/channels`);
 await shot("14-not-found");
+
+// Accounts: users, members, the audit log, a member's read-only view.
+const mira = { username: `mira-${Date.now().toString(36)}`, password: "mira's long password" };
+await go("/admin/users");
+await page.getByLabel("Username").fill(mira.username);
+await page.getByLabel("First password").fill(mira.password);
+await page.getByRole("button", { name: "Create user" }).click();
+await page.locator("tr", { hasText: mira.username }).waitFor();
+await shot("15-users");
+await go(`/p/${project}/settings/members`);
+await page.getByLabel("Username").fill("nobody-here");
+await page.getByRole("button", { name: "Add member" }).click();
+await page.getByText(/There is no user named/).waitFor();
+await shot("16-members-error");
+await page.getByLabel("Username").fill(mira.username);
+await page.getByRole("button", { name: "Add member" }).click();
+await page.locator("tr", { hasText: mira.username }).waitFor();
+await shot("17-members");
+await go(`/p/${project}/settings/audit-log`);
+await shot("18-audit-log");
+await go("/account");
+await shot("19-account");
+const other = await browser.newPage({ viewport: { width: 1280, height: 860 } });
+await other.goto(base + `${p}/channels`);
+await other.waitForSelector("body[data-hydrated]");
+await other.screenshot({ path: `${out}/19b-sign-in.png`, fullPage: true });
+await other.getByLabel("Username").fill(mira.username);
+await other.getByLabel("Password").fill("wrong password");
+await other.getByRole("button", { name: "Sign in" }).click();
+await other.getByText("The username or password is wrong.").waitFor();
+await other.screenshot({ path: `${out}/19c-sign-in-error.png`, fullPage: true });
+await other.getByLabel("Password").fill(mira.password);
+await other.getByRole("button", { name: "Sign in" }).click();
+await other.waitForURL((u) => u.pathname === `${p}/channels`);
+await other.waitForSelector("body[data-hydrated]");
+await other.screenshot({ path: `${out}/19d-member-channels.png`, fullPage: true });
+await other.getByRole("link", { name: "Data team" }).click();
+await other.getByText("You are a member of this project").waitFor();
+await other.screenshot({ path: `${out}/19e-member-channel.png`, fullPage: true });
+console.log(`${out}/19b..19e`);
 await browser.close();
 
 // Delivery pages need a receiver and a running dispatcher.
@@ -126,6 +193,7 @@ const go2 = async (path) => {
 };
 const proj2 = `ml-platform/training-${Date.now().toString(36)}`;
 const p2 = `/p/${proj2}/settings`;
+await signInAs(page2, admin);
 await go2("/");
 await page2.getByLabel("Project name").fill(proj2);
 await page2.getByRole("button", { name: "Create project" }).click();

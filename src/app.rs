@@ -1,21 +1,28 @@
 //! The HTML shell and the route table.
+use crate::api::session::{current_user, SignOut};
+use crate::api::users::{ACCOUNT_PATH, USERS_PATH};
 use crate::pages::{
+    account::AccountPage,
+    audit::AuditLogPage,
     channel_edit::ChannelEditPage,
     channel_new::ChannelNewPage,
     channels::ChannelsPage,
     deliveries::{DeliveriesPage, DeliveryPageView},
     dry_run::DryRunPage,
+    members::MembersPage,
     not_found::NotFound,
     projects::ProjectsPage,
     routing_edit::RoutingEditPage,
     routings::RoutingsPage,
+    sign_in::{SetupPage, SignInPage},
     tokens::TokensPage,
+    users::UsersPage,
 };
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::{
     components::{Redirect, Route, Router, Routes, A},
-    hooks::use_params_map,
+    hooks::{use_location, use_params_map},
     path, SsrMode,
 };
 
@@ -60,13 +67,25 @@ pub fn App() -> impl IntoView {
                     <span class="brand-mark" aria-hidden="true">"H"</span>
                     <span class="brand-name">"Herald"</span>
                 </A>
-                <nav class="topnav" aria-label="Main">
-                    <A href="/">"Projects"</A>
-                </nav>
+                <UserMenu/>
             </header>
             <main class="content">
                 <Routes fallback=NotFound>
                     <Route path=path!("/") view=ProjectsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/sign-in") view=SignInPage ssr=SsrMode::Async/>
+                    <Route path=path!("/setup") view=SetupPage ssr=SsrMode::Async/>
+                    <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async/>
+                    <Route path=path!("/admin/users") view=UsersPage ssr=SsrMode::Async/>
+                    <Route
+                        path=path!("/p/:owner/:name/settings/members")
+                        view=MembersPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=path!("/p/:owner/:name/settings/audit-log")
+                        view=AuditLogPage
+                        ssr=SsrMode::Async
+                    />
                     <Route path=path!("/p/:owner/:name") view=ProjectHome/>
                     <Route path=path!("/p/:owner/:name/settings") view=ProjectHome/>
                     <Route path=path!("/p/:owner/:name/settings/notifications") view=ProjectHome/>
@@ -119,6 +138,49 @@ pub fn App() -> impl IntoView {
             </main>
             <footer class="footer">"Herald " {env!("CARGO_PKG_VERSION")}</footer>
         </Router>
+    }
+}
+
+/// The navigation of a signed-in user: projects, account, users (instance
+/// admins), sign out. Nothing on the sign-in and set-up pages.
+#[component]
+fn UserMenu() -> impl IntoView {
+    let location = use_location();
+    // Keyed on leaving the sign-in pages, so signing in or out refreshes it.
+    let on_auth_page = Memo::new(move |_| {
+        let path = location.pathname.get();
+        path == "/sign-in" || path == "/setup"
+    });
+    let viewer = Resource::new(move || on_auth_page.get(), |_| current_user());
+    let sign_out = ServerAction::<SignOut>::new();
+    view! {
+        <Transition fallback=|| ()>
+            {move || {
+                viewer
+                    .get()
+                    .and_then(Result::ok)
+                    .flatten()
+                    .map(|v| {
+                        view! {
+                            <nav class="topnav" aria-label="Main">
+                                <A href="/">"Projects"</A>
+                                {v.instance_admin.then(|| view! { <A href=USERS_PATH>"Users"</A> })}
+                            </nav>
+                            <div class="user-menu">
+                                <A href=ACCOUNT_PATH attr:class="user-name" attr:title="Your account">
+                                    <span class="avatar" aria-hidden="true">
+                                        {v.username.chars().next().map(|c| c.to_ascii_uppercase()).unwrap_or('?').to_string()}
+                                    </span>
+                                    {v.username.clone()}
+                                </A>
+                                <ActionForm action=sign_out attr:class="inline-form">
+                                    <button type="submit" class="button small ghost">"Sign out"</button>
+                                </ActionForm>
+                            </div>
+                        }
+                    })
+            }}
+        </Transition>
     }
 }
 

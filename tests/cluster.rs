@@ -116,10 +116,7 @@ async fn three_instances_share_the_work_and_survive_a_sigkill() {
     for h in &mut instances {
         h.wait_healthy().await;
     }
-    let client = reqwest::Client::builder()
-        .pool_max_idle_per_host(POSTERS)
-        .build()
-        .unwrap();
+    let client = instance::admin_client(&db, &instances[0].base).await;
     let token = set_up(&client, &instances[0].base, "cluster/load", &urls).await;
 
     // 16 clients post the events round-robin to the live instances, like a

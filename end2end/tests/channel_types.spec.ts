@@ -82,25 +82,26 @@ test("a channel of each type is created from the type picker", async ({ page }) 
   await expect(page.getByLabel("Port")).toHaveValue("2525");
 });
 
-test("the type choice works without JavaScript", async ({ browser }) => {
-  const context = await browser.newContext({ javaScriptEnabled: false });
-  const page = await context.newPage();
-  const project = uniqueProject("types");
-  await createProject(page, project, false);
-  await open(page, newChannelPath(project), false);
-  await pickType(page, "Discord");
-  await expect(page).toHaveURL(/\?type=discord$/);
-  await page.getByLabel("Name", { exact: true }).fill("Plain Discord");
-  await page.getByLabel("Webhook URL").fill("https://discord.com/api/webhooks/abc/def");
-  await page.getByRole("button", { name: "Create channel" }).click();
-  await expect(page.getByText(/This is not a Discord webhook URL/)).toBeVisible();
-  await expect(page).toHaveURL(/type=discord/);
-  await page.getByLabel("Name", { exact: true }).fill("Plain Discord");
-  await page.getByLabel("Webhook URL").fill(DISCORD);
-  await page.getByRole("button", { name: "Create channel" }).click();
-  await expect(page.getByText("Channel created.")).toBeVisible();
-  await expect(page.getByRole("heading", { name: "Plain Discord" })).toBeVisible();
-  await context.close();
+test.describe("without JavaScript", () => {
+  test.use({ javaScriptEnabled: false });
+
+  test("the type choice works without JavaScript", async ({ page }) => {
+    const project = uniqueProject("types");
+    await createProject(page, project, false);
+    await open(page, newChannelPath(project), false);
+    await pickType(page, "Discord");
+    await expect(page).toHaveURL(/\?type=discord$/);
+    await page.getByLabel("Name", { exact: true }).fill("Plain Discord");
+    await page.getByLabel("Webhook URL").fill("https://discord.com/api/webhooks/abc/def");
+    await page.getByRole("button", { name: "Create channel" }).click();
+    await expect(page.getByText(/This is not a Discord webhook URL/)).toBeVisible();
+    await expect(page).toHaveURL(/type=discord/);
+    await page.getByLabel("Name", { exact: true }).fill("Plain Discord");
+    await page.getByLabel("Webhook URL").fill(DISCORD);
+    await page.getByRole("button", { name: "Create channel" }).click();
+    await expect(page.getByText("Channel created.")).toBeVisible();
+    await expect(page.getByRole("heading", { name: "Plain Discord" })).toBeVisible();
+  });
 });
 
 test("the template preview follows the typing and points at mistakes", async ({ page }) => {

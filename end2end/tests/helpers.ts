@@ -38,3 +38,30 @@ export function newChannelPath(project: string, kind?: string) {
 export function dryRunPath(project: string) {
   return `/p/${project}/settings/notifications/dry-run`;
 }
+
+/** The instance admin that auth.setup.ts creates on first visit. */
+export const ADMIN = { username: "e2e-admin", password: "correct horse battery staple" };
+
+/** A username no other test uses. */
+export function uniqueUser(prefix = "user"): string {
+  return `${prefix}-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
+}
+
+export async function signIn(page: Page, username: string, password: string) {
+  await page.getByLabel("Username").fill(username);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+}
+
+/** Creates an account on the Users page (the current page must be signed in as an instance admin). */
+export async function createUser(page: Page, username: string, password: string) {
+  await open(page, "/admin/users");
+  await page.getByLabel("Username").fill(username);
+  await page.getByLabel("First password").fill(password);
+  await page.getByRole("button", { name: "Create user" }).click();
+  await expect(page.locator("tr", { hasText: username })).toBeVisible();
+}
+
+export function membersPath(project: string) {
+  return `/p/${project}/settings/members`;
+}

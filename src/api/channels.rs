@@ -310,7 +310,7 @@ pub fn channel_path(project: &str, id: &str) -> String {
 #[server(prefix = "/api", endpoint = "list_channels")]
 pub async fn list_channels(project: String) -> Result<Vec<ChannelView>, AppError> {
     use crate::server::store;
-    let crate::server::access::ProjectAccess { state, project } =
+    let crate::server::access::ProjectAccess { state, project, .. } =
         crate::server::access::project(&project, crate::server::access::Need::Member).await?;
     store::channels::list(&state.db, &project.id).await
 }
@@ -318,7 +318,7 @@ pub async fn list_channels(project: String) -> Result<Vec<ChannelView>, AppError
 #[server(prefix = "/api", endpoint = "get_channel")]
 pub async fn get_channel(project: String, id: String) -> Result<ChannelView, AppError> {
     use crate::server::store;
-    let crate::server::access::ProjectAccess { state, project } =
+    let crate::server::access::ProjectAccess { state, project, .. } =
         crate::server::access::project(&project, crate::server::access::Need::Member).await?;
     store::channels::get(&state.db, &project.id, &id).await
 }
@@ -328,13 +328,30 @@ pub async fn create_channel(
     project: String,
     channel: ChannelForm,
 ) -> Result<ChannelCreated, AppError> {
+    use crate::domain::accounts::AuditAction;
+    use crate::server::access::{self, Need};
     use crate::server::store;
-    let crate::server::access::ProjectAccess { state, project } =
-        crate::server::access::project(&project, crate::server::access::Need::Admin).await?;
+    let access = access::project(&project, Need::Admin).await?;
+    let (state, project) = (&access.state, &access.project);
     let kind = parse_kind(&channel.kind).map_err(|m| AppError::invalid("channel[kind]", m))?;
-    let input = checked(&state, &project, &channel, kind, &StoredSecrets::default())?;
-    let (model, secret) =
-        store::channels::create(&state.db, &state.secrets, &project.id, input).await?;
+    let input = checked(state, project, &channel, kind, &StoredSecrets::default())?;
+    let txn = store::begin_write(&state.db).await?;
+    let (model, secret) = store::channels::create(&txn, &state.secrets, &project.id, input).await?;
+    let detail = format!(
+        "{}, {}",
+        kind.label(),
+        validation::mask_destination(kind, &model.url)
+    );
+    store::audit::record(
+        &txn,
+        &access,
+        AuditAction::ChannelCreated,
+        Some(&model.id),
+        &model.name,
+        Some(detail),
+    )
+    .await?;
+    txn.commit().await?;
     // Only webhooks sign, so only they have a secret to show.
     let secret = kind.is_signed().then_some(secret);
     if crate::server::web::is_plain_form_post() {
@@ -404,7 +421,7 @@ pub async fn take_new_secret(
     token: String,
 ) -> Result<Option<String>, AppError> {
     use crate::server::store;
-    let crate::server::access::ProjectAccess { state, project } =
+    let crate::server::access::ProjectAccess { state, project, .. } =
         crate::server::access::project(&project, crate::server::access::Need::Admin).await?;
     let channel = store::channels::find(&state.db, &project.id, &id).await?;
     store::reveals::take(&state.db, &format!("channel:{}", channel.id), &token).await
@@ -416,9 +433,11 @@ pub async fn update_channel(
     id: String,
     channel: ChannelForm,
 ) -> Result<ChannelView, AppError> {
+    use crate::domain::accounts::AuditAction;
+    use crate::server::access::{self, Need};
     use crate::server::store;
-    let crate::server::access::ProjectAccess { state, project } =
-        crate::server::access::project(&project, crate::server::access::Need::Admin).await?;
+    let access = access::project(&project, Need::Admin).await?;
+    let (state, project) = (&access.state, &access.project);
     let existing = store::channels::find(&state.db, &project.id, &id).await?;
     // The type is fixed when a channel is created.
     let kind = ChannelKind::parse(&existing.kind).unwrap_or_default();
@@ -428,10 +447,91 @@ pub async fn update_channel(
         channel.url = existing.url.clone();
     }
     let stored = store::channels::stored_secrets(&state.secrets, &existing)?;
-    let input = checked(&state, &project, &channel, kind, &stored)?;
-    let updated = store::channels::update(&state.db, &state.secrets, existing, input).await?;
+    let input = checked(state, project, &channel, kind, &stored)?;
+    let detail = describe_changes(&existing, &stored, &input);
+    let txn = store::begin_write(&state.db).await?;
+    let updated = store::channels::update(&txn, &state.secrets, existing, input).await?;
+    if let Some(detail) = detail {
+        store::audit::record(
+            &txn,
+            &access,
+            AuditAction::ChannelUpdated,
+            Some(&updated.id),
+            &updated.name,
+            Some(detail),
+        )
+        .await?;
+    }
+    txn.commit().await?;
     leptos_axum::redirect(&format!("{}?saved=1", channel_path(&project.name, &id)));
     Ok(updated)
+}
+
+/// What an edit changes, in words for the audit log; None when nothing.
+#[cfg(feature = "ssr")]
+fn describe_changes(
+    existing: &crate::server::db::entities::channel::Model,
+    stored: &StoredSecrets,
+    input: &ValidChannel,
+) -> Option<String> {
+    let mut changes = Vec::new();
+    if existing.name != input.name {
+        changes.push(format!("renamed from “{}”", existing.name));
+    }
+    if input.email.is_none() && existing.url != input.url {
+        changes.push(format!(
+            "URL → {}",
+            validation::mask_destination(input.kind, &input.url)
+        ));
+    }
+    if stored.headers != input.headers {
+        let names: Vec<&str> = input.headers.iter().map(|(n, _)| n.as_str()).collect();
+        changes.push(if names.is_empty() {
+            "custom headers removed".to_string()
+        } else {
+            format!("custom headers → {}", names.join(", "))
+        });
+    }
+    if let Some(email) = &input.email {
+        // The stored password is sealed; compare settings without it.
+        let before: Option<EmailSettings> = serde_json::from_str(&existing.config).ok();
+        let unchanged = before.is_some_and(|b| {
+            (&b.host, b.port, b.security, &b.user, &b.from, &b.to)
+                == (
+                    &email.host,
+                    email.port,
+                    email.security,
+                    &email.user,
+                    &email.from,
+                    &email.to,
+                )
+        });
+        if !unchanged {
+            changes.push(format!("SMTP settings → {}", email.summary()));
+        }
+        let old_password = stored.smtp_login.as_ref().map(|(_, p)| p.as_str());
+        if old_password.unwrap_or_default() != email.password {
+            changes.push("SMTP password changed".to_string());
+        }
+    }
+    let before: Option<ChannelTemplate> = existing
+        .template
+        .as_deref()
+        .and_then(|t| serde_json::from_str(t).ok());
+    if before != input.template {
+        changes.push(
+            match (&before, &input.template) {
+                (None, Some(_)) => "template set",
+                (Some(_), None) => "template removed (default message)",
+                _ => "template changed",
+            }
+            .to_string(),
+        );
+    }
+    if existing.enabled != input.enabled {
+        changes.push(if input.enabled { "enabled" } else { "disabled" }.to_string());
+    }
+    (!changes.is_empty()).then(|| changes.join("; "))
 }
 
 /// Issues a new signing secret, shown once; the old one keeps signing
@@ -441,9 +541,11 @@ pub async fn rotate_channel_secret(
     project: String,
     id: String,
 ) -> Result<ChannelCreated, AppError> {
+    use crate::domain::accounts::AuditAction;
+    use crate::server::access::{self, Need};
     use crate::server::store;
-    let crate::server::access::ProjectAccess { state, project } =
-        crate::server::access::project(&project, crate::server::access::Need::Admin).await?;
+    let access = access::project(&project, Need::Admin).await?;
+    let (state, project) = (&access.state, &access.project);
     let existing = store::channels::find(&state.db, &project.id, &id).await?;
     if !ChannelKind::parse(&existing.kind)
         .unwrap_or_default()
@@ -456,7 +558,18 @@ pub async fn rotate_channel_secret(
     }
     let name = existing.name.clone();
     let kind = existing.kind.clone();
-    let secret = store::channels::rotate_secret(&state.db, &state.secrets, existing).await?;
+    let txn = store::begin_write(&state.db).await?;
+    let secret = store::channels::rotate_secret(&txn, &state.secrets, existing).await?;
+    store::audit::record(
+        &txn,
+        &access,
+        AuditAction::ChannelSecretRotated,
+        Some(&id),
+        &name,
+        Some("the previous secret keeps signing for 24 hours".into()),
+    )
+    .await?;
+    txn.commit().await?;
     if crate::server::web::is_plain_form_post() {
         let token = store::reveals::park(&state.db, &format!("channel:{id}"), &secret).await?;
         leptos_axum::redirect(&format!(
@@ -478,11 +591,26 @@ pub async fn set_channel_enabled(
     id: String,
     enabled: bool,
 ) -> Result<(), AppError> {
+    use crate::domain::accounts::AuditAction;
+    use crate::server::access::{self, Need};
     use crate::server::store;
-    let crate::server::access::ProjectAccess { state, project } =
-        crate::server::access::project(&project, crate::server::access::Need::Admin).await?;
+    let access = access::project(&project, Need::Admin).await?;
+    let (state, project) = (&access.state, &access.project);
     let existing = store::channels::find(&state.db, &project.id, &id).await?;
-    store::channels::set_enabled(&state.db, existing, enabled).await
+    let name = existing.name.clone();
+    let was_enabled = existing.enabled;
+    let txn = store::begin_write(&state.db).await?;
+    store::channels::set_enabled(&txn, existing, enabled).await?;
+    if was_enabled != enabled {
+        let action = if enabled {
+            AuditAction::ChannelEnabled
+        } else {
+            AuditAction::ChannelDisabled
+        };
+        store::audit::record(&txn, &access, action, Some(&id), &name, None).await?;
+    }
+    txn.commit().await?;
+    Ok(())
 }
 
 /// Deletes a channel. If routings use it, the first call answers
@@ -493,11 +621,25 @@ pub async fn delete_channel(
     id: String,
     confirm: Option<String>,
 ) -> Result<(), AppError> {
+    use crate::domain::accounts::AuditAction;
+    use crate::server::access::{self, Need};
     use crate::server::store;
-    let crate::server::access::ProjectAccess { state, project } =
-        crate::server::access::project(&project, crate::server::access::Need::Admin).await?;
+    let access = access::project(&project, Need::Admin).await?;
+    let (state, project) = (&access.state, &access.project);
     let existing = store::channels::find(&state.db, &project.id, &id).await?;
-    store::channels::delete(&state.db, existing, confirm.is_some()).await?;
+    let name = existing.name.clone();
+    let txn = store::begin_write(&state.db).await?;
+    store::channels::delete(&txn, existing, confirm.is_some()).await?;
+    store::audit::record(
+        &txn,
+        &access,
+        AuditAction::ChannelDeleted,
+        Some(&id),
+        &name,
+        None,
+    )
+    .await?;
+    txn.commit().await?;
     leptos_axum::redirect(&crate::api::projects::channels_path(&project.name));
     Ok(())
 }

@@ -106,7 +106,7 @@ pub async fn list_deliveries(
     #[server(default)] page: u32,
 ) -> Result<DeliveryPage, AppError> {
     use crate::server::store;
-    let crate::server::access::ProjectAccess { state, project } =
+    let crate::server::access::ProjectAccess { state, project, .. } =
         crate::server::access::project(&project, crate::server::access::Need::Member).await?;
     store::deliveries::list(&state.db, &project.id, &filter, u64::from(page.max(1))).await
 }
@@ -114,7 +114,7 @@ pub async fn list_deliveries(
 #[server(prefix = "/api", endpoint = "get_delivery")]
 pub async fn get_delivery(project: String, id: String) -> Result<DeliveryDetail, AppError> {
     use crate::server::store;
-    let crate::server::access::ProjectAccess { state, project } =
+    let crate::server::access::ProjectAccess { state, project, .. } =
         crate::server::access::project(&project, crate::server::access::Need::Member).await?;
     store::deliveries::get(&state.db, &project.id, &id).await
 }
@@ -122,7 +122,7 @@ pub async fn get_delivery(project: String, id: String) -> Result<DeliveryDetail,
 #[server(prefix = "/api", endpoint = "redeliver")]
 pub async fn redeliver(project: String, id: String) -> Result<(), AppError> {
     use crate::server::store;
-    let crate::server::access::ProjectAccess { state, project } =
+    let crate::server::access::ProjectAccess { state, project, .. } =
         crate::server::access::project(&project, crate::server::access::Need::Member).await?;
     store::deliveries::redeliver(&state.db, &project.id, &id).await?;
     state.wake.notify_one();
@@ -134,7 +134,7 @@ pub async fn redeliver(project: String, id: String) -> Result<(), AppError> {
 #[server(prefix = "/api", endpoint = "send_channel_test")]
 pub async fn send_channel_test(project: String, id: String) -> Result<TestResult, AppError> {
     use crate::server::store;
-    let crate::server::access::ProjectAccess { state, project } =
+    let crate::server::access::ProjectAccess { state, project, .. } =
         crate::server::access::project(&project, crate::server::access::Need::Member).await?;
     let channel = store::channels::find(&state.db, &project.id, &id).await?;
     let delivery_id = store::deliveries::send_test(
@@ -152,7 +152,7 @@ pub async fn send_channel_test(project: String, id: String) -> Result<TestResult
 #[server(prefix = "/api", endpoint = "send_routing_test")]
 pub async fn send_routing_test(project: String, id: String) -> Result<TestResult, AppError> {
     use crate::server::store;
-    let crate::server::access::ProjectAccess { state, project } =
+    let crate::server::access::ProjectAccess { state, project, .. } =
         crate::server::access::project(&project, crate::server::access::Need::Member).await?;
     let routing = store::routings::find(&state.db, &project.id, &id).await?;
     let channel = store::channels::find(&state.db, &project.id, &routing.channel_id).await?;

@@ -79,7 +79,7 @@ pub struct DryRunSent {
 /// The project's most recent events, newest first.
 #[server(prefix = "/api", endpoint = "list_recent_events")]
 pub async fn list_recent_events(project: String) -> Result<Vec<EventChoice>, AppError> {
-    let crate::server::access::ProjectAccess { state, project } =
+    let crate::server::access::ProjectAccess { state, project, .. } =
         crate::server::access::project(&project, crate::server::access::Need::Member).await?;
     crate::server::store::events::recent(&state, &project).await
 }
@@ -88,7 +88,7 @@ pub async fn list_recent_events(project: String) -> Result<Vec<EventChoice>, App
 /// `event:<id>`) and renders what each match would send; sends nothing.
 #[server(prefix = "/api", endpoint = "dry_run")]
 pub async fn dry_run(project: String, source: String) -> Result<DryRunReport, AppError> {
-    let crate::server::access::ProjectAccess { state, project } =
+    let crate::server::access::ProjectAccess { state, project, .. } =
         crate::server::access::project(&project, crate::server::access::Need::Member).await?;
     crate::server::dry_run::run(&state, &project, &source).await
 }
@@ -97,7 +97,7 @@ pub async fn dry_run(project: String, source: String) -> Result<DryRunReport, Ap
 /// delivery through the normal pipeline.
 #[server(prefix = "/api", endpoint = "dry_run_send")]
 pub async fn dry_run_send(project: String, source: String) -> Result<DryRunSent, AppError> {
-    let crate::server::access::ProjectAccess { state, project } =
+    let crate::server::access::ProjectAccess { state, project, .. } =
         crate::server::access::project(&project, crate::server::access::Need::Member).await?;
     let sent = crate::server::dry_run::send(&state, &project, &source).await?;
     if crate::server::web::is_plain_form_post() {

@@ -29,9 +29,16 @@ pub enum AppError {
         channel: String,
         routings: Vec<DependentRouting>,
     },
-    /// The caller may not do this (e.g. a request from another site).
+    /// Nobody is signed in (or the session ended).
+    #[error("Sign in to continue.")]
+    Unauthorized,
+    /// The caller may not do this (e.g. a member changing settings, or a
+    /// request from another site).
     #[error("{0}")]
     Forbidden(String),
+    /// Too many attempts (sign-in); try again later.
+    #[error("{0}")]
+    TooManyRequests(String),
     /// Something failed on the server; details are in the server log only.
     #[error("Something went wrong on the server. Please try again.")]
     Internal,
@@ -69,7 +76,9 @@ impl AppError {
             AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
             AppError::ConfirmDelete { .. } => StatusCode::CONFLICT,
+            AppError::Unauthorized => StatusCode::UNAUTHORIZED,
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
+            AppError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             AppError::Transport(_) => StatusCode::BAD_REQUEST,
             AppError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }

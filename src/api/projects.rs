@@ -1,4 +1,5 @@
 use super::AppError;
+use crate::domain::accounts::Role;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -9,6 +10,8 @@ pub struct ProjectSummary {
     pub channels: i64,
     pub routings: i64,
     pub created_at: i64,
+    /// The caller's role in the project.
+    pub role: Role,
 }
 
 /// Where a project's notification settings live.
@@ -22,23 +25,23 @@ pub fn routings_path(project: &str) -> String {
 
 #[server(prefix = "/api", endpoint = "list_projects")]
 pub async fn list_projects() -> Result<Vec<ProjectSummary>, AppError> {
-    let state = crate::server::access::instance().await?;
-    crate::server::store::projects::list(&state.db).await
+    let (state, caller) = crate::server::access::signed_in().await?;
+    crate::server::store::projects::list(&state.db, &caller).await
 }
 
 #[server(prefix = "/api", endpoint = "get_project")]
 pub async fn get_project(project: String) -> Result<ProjectSummary, AppError> {
     use crate::server::access::{self, Need};
     let access = access::project(&project, Need::Member).await?;
-    crate::server::store::projects::summary(&access.state.db, &access.project.name).await
+    crate::server::store::projects::summary(&access.state.db, &access.project, access.role).await
 }
 
 #[server(prefix = "/api", endpoint = "create_project")]
 pub async fn create_project(name: String) -> Result<ProjectSummary, AppError> {
     use crate::domain::validation;
-    let state = crate::server::access::instance().await?;
+    let (state, caller) = crate::server::access::signed_in().await?;
     let name = validation::project_name(&name).map_err(|m| AppError::invalid("name", m))?;
-    let created = crate::server::store::projects::create(&state.db, name).await?;
+    let created = crate::server::store::projects::create(&state.db, name, &caller).await?;
     leptos_axum::redirect(&channels_path(&created.name));
     Ok(created)
 }

@@ -29,7 +29,7 @@ pub fn routing_path(project: &str, id: &str) -> String {
 #[server(prefix = "/api", endpoint = "list_routings")]
 pub async fn list_routings(project: String) -> Result<Vec<RoutingView>, AppError> {
     use crate::server::store;
-    let crate::server::access::ProjectAccess { state, project } =
+    let crate::server::access::ProjectAccess { state, project, .. } =
         crate::server::access::project(&project, crate::server::access::Need::Member).await?;
     store::routings::list(&state.db, &project.id).await
 }
@@ -37,7 +37,7 @@ pub async fn list_routings(project: String) -> Result<Vec<RoutingView>, AppError
 #[server(prefix = "/api", endpoint = "get_routing")]
 pub async fn get_routing(project: String, id: String) -> Result<RoutingView, AppError> {
     use crate::server::store;
-    let crate::server::access::ProjectAccess { state, project } =
+    let crate::server::access::ProjectAccess { state, project, .. } =
         crate::server::access::project(&project, crate::server::access::Need::Member).await?;
     store::routings::get(&state.db, &project.id, &id).await
 }
@@ -51,11 +51,13 @@ pub async fn create_routing(
     channel_id: String,
     #[server(default)] filters: Vec<ConditionInput>,
 ) -> Result<RoutingView, AppError> {
+    use crate::domain::accounts::AuditAction;
     use crate::domain::validation::FieldErrors;
     use crate::domain::EventType;
+    use crate::server::access::{self, Need};
     use crate::server::store;
-    let crate::server::access::ProjectAccess { state, project } =
-        crate::server::access::project(&project, crate::server::access::Need::Admin).await?;
+    let access = access::project(&project, Need::Admin).await?;
+    let (state, project) = (&access.state, &access.project);
     let mut errors = FieldErrors::new();
     let event = if event_type.is_empty() {
         errors.add(
@@ -100,7 +102,41 @@ pub async fn create_routing(
     let (Some(event), Some(channel)) = (event, channel) else {
         return Err(AppError::Internal);
     };
-    store::routings::create(&state.db, &project.id, event, &channel, &conditions).await
+    let txn = store::begin_write(&state.db).await?;
+    let created = store::routings::create(&txn, &project.id, event, &channel, &conditions).await?;
+    store::audit::record(
+        &txn,
+        &access,
+        AuditAction::RoutingCreated,
+        Some(&created.id),
+        &routing_name(&created.event_label, &created.channel_name),
+        None,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(created)
+}
+
+/// How the audit log names a routing: "Execution completes → Alerts".
+pub fn routing_name(event_label: &str, channel_name: &str) -> String {
+    format!("{event_label} → {channel_name}")
+}
+
+/// The audit name of a stored routing.
+#[cfg(feature = "ssr")]
+async fn stored_routing_name(
+    db: &sea_orm::DatabaseConnection,
+    routing: &crate::server::db::entities::routing::Model,
+) -> Result<String, AppError> {
+    let label = crate::domain::EventType::parse(&routing.event_type)
+        .map(|t| t.label().to_string())
+        .unwrap_or_else(|| routing.event_type.clone());
+    let channel =
+        crate::server::store::channels::find(db, &routing.project_id, &routing.channel_id)
+            .await
+            .map(|c| c.name)
+            .unwrap_or_default();
+    Ok(routing_name(&label, &channel))
 }
 
 /// Replaces a routing's conditions.
@@ -110,12 +146,31 @@ pub async fn update_routing_filters(
     id: String,
     #[server(default)] filters: Vec<ConditionInput>,
 ) -> Result<RoutingView, AppError> {
+    use crate::domain::accounts::AuditAction;
+    use crate::server::access::{self, Need};
     use crate::server::store;
-    let crate::server::access::ProjectAccess { state, project } =
-        crate::server::access::project(&project, crate::server::access::Need::Admin).await?;
+    let access = access::project(&project, Need::Admin).await?;
+    let (state, project) = (&access.state, &access.project);
     let existing = store::routings::find(&state.db, &project.id, &id).await?;
     let conditions = crate::domain::filters::validate(&filters)?;
-    let updated = store::routings::set_filters(&state.db, existing, &conditions).await?;
+    let name = stored_routing_name(&state.db, &existing).await?;
+    let txn = store::begin_write(&state.db).await?;
+    let updated = store::routings::set_filters(&txn, existing, &conditions).await?;
+    let words = crate::domain::filters::describe(&conditions);
+    store::audit::record(
+        &txn,
+        &access,
+        AuditAction::RoutingConditionsChanged,
+        Some(&id),
+        &name,
+        Some(if words.is_empty() {
+            "every event".to_string()
+        } else {
+            words
+        }),
+    )
+    .await?;
+    txn.commit().await?;
     leptos_axum::redirect(&format!("{}?saved=1", routing_path(&project.name, &id)));
     Ok(updated)
 }
@@ -126,18 +181,48 @@ pub async fn set_routing_enabled(
     id: String,
     enabled: bool,
 ) -> Result<(), AppError> {
+    use crate::domain::accounts::AuditAction;
+    use crate::server::access::{self, Need};
     use crate::server::store;
-    let crate::server::access::ProjectAccess { state, project } =
-        crate::server::access::project(&project, crate::server::access::Need::Admin).await?;
+    let access = access::project(&project, Need::Admin).await?;
+    let (state, project) = (&access.state, &access.project);
     let existing = store::routings::find(&state.db, &project.id, &id).await?;
-    store::routings::set_enabled(&state.db, existing, enabled).await
+    let name = stored_routing_name(&state.db, &existing).await?;
+    let was_enabled = existing.enabled;
+    let txn = store::begin_write(&state.db).await?;
+    store::routings::set_enabled(&txn, existing, enabled).await?;
+    if was_enabled != enabled {
+        let action = if enabled {
+            AuditAction::RoutingEnabled
+        } else {
+            AuditAction::RoutingDisabled
+        };
+        store::audit::record(&txn, &access, action, Some(&id), &name, None).await?;
+    }
+    txn.commit().await?;
+    Ok(())
 }
 
 #[server(prefix = "/api", endpoint = "delete_routing")]
 pub async fn delete_routing(project: String, id: String) -> Result<(), AppError> {
+    use crate::domain::accounts::AuditAction;
+    use crate::server::access::{self, Need};
     use crate::server::store;
-    let crate::server::access::ProjectAccess { state, project } =
-        crate::server::access::project(&project, crate::server::access::Need::Admin).await?;
+    let access = access::project(&project, Need::Admin).await?;
+    let (state, project) = (&access.state, &access.project);
     let existing = store::routings::find(&state.db, &project.id, &id).await?;
-    store::routings::delete(&state.db, existing).await
+    let name = stored_routing_name(&state.db, &existing).await?;
+    let txn = store::begin_write(&state.db).await?;
+    store::routings::delete(&txn, existing).await?;
+    store::audit::record(
+        &txn,
+        &access,
+        AuditAction::RoutingDeleted,
+        Some(&id),
+        &name,
+        None,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
 }

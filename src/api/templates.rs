@@ -60,7 +60,7 @@ pub async fn preview_template(
     #[server(default)] template: ChannelTemplate,
 ) -> Result<Preview, AppError> {
     use crate::domain::{ChannelKind, EventType};
-    let crate::server::access::ProjectAccess { state, project } =
+    let crate::server::access::ProjectAccess { state, project, .. } =
         crate::server::access::project(&project, crate::server::access::Need::Member).await?;
     let kind = ChannelKind::parse(&kind)
         .ok_or_else(|| AppError::invalid("kind", format!("“{kind}” is not a channel type.")))?;

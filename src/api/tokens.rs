@@ -29,18 +29,31 @@ pub fn tokens_path(project: &str) -> String {
 #[server(prefix = "/api", endpoint = "list_tokens")]
 pub async fn list_tokens(project: String) -> Result<Vec<TokenView>, AppError> {
     use crate::server::store;
-    let crate::server::access::ProjectAccess { state, project } =
+    let crate::server::access::ProjectAccess { state, project, .. } =
         crate::server::access::project(&project, crate::server::access::Need::Admin).await?;
     store::tokens::list(&state.db, &project.id).await
 }
 
 #[server(prefix = "/api", endpoint = "create_token")]
 pub async fn create_token(project: String, name: String) -> Result<TokenCreated, AppError> {
+    use crate::domain::accounts::AuditAction;
+    use crate::server::access::{self, Need};
     use crate::server::store;
-    let crate::server::access::ProjectAccess { state, project } =
-        crate::server::access::project(&project, crate::server::access::Need::Admin).await?;
+    let access = access::project(&project, Need::Admin).await?;
+    let (state, project) = (&access.state, &access.project);
     let name = token_name(&name).map_err(|m| AppError::invalid("name", m))?;
-    let (view, token) = store::tokens::create(&state.db, &project.id, name).await?;
+    let txn = store::begin_write(&state.db).await?;
+    let (view, token) = store::tokens::create(&txn, &project.id, name).await?;
+    store::audit::record(
+        &txn,
+        &access,
+        AuditAction::TokenCreated,
+        Some(&view.id),
+        &view.name,
+        Some(format!("{}…", view.prefix)),
+    )
+    .await?;
+    txn.commit().await?;
     if crate::server::web::is_plain_form_post() {
         let reveal =
             store::reveals::park(&state.db, &format!("token:{}", project.id), &token).await?;
@@ -53,17 +66,31 @@ pub async fn create_token(project: String, name: String) -> Result<TokenCreated,
 #[server(prefix = "/api", endpoint = "take_new_token")]
 pub async fn take_new_token(project: String, reveal: String) -> Result<Option<String>, AppError> {
     use crate::server::store;
-    let crate::server::access::ProjectAccess { state, project } =
+    let crate::server::access::ProjectAccess { state, project, .. } =
         crate::server::access::project(&project, crate::server::access::Need::Admin).await?;
     store::reveals::take(&state.db, &format!("token:{}", project.id), &reveal).await
 }
 
 #[server(prefix = "/api", endpoint = "revoke_token")]
 pub async fn revoke_token(project: String, id: String) -> Result<(), AppError> {
+    use crate::domain::accounts::AuditAction;
+    use crate::server::access::{self, Need};
     use crate::server::store;
-    let crate::server::access::ProjectAccess { state, project } =
-        crate::server::access::project(&project, crate::server::access::Need::Admin).await?;
-    store::tokens::revoke(&state.db, &project.id, &id).await
+    let access = access::project(&project, Need::Admin).await?;
+    let txn = store::begin_write(&access.state.db).await?;
+    if let Some(revoked) = store::tokens::revoke(&txn, &access.project.id, &id).await? {
+        store::audit::record(
+            &txn,
+            &access,
+            AuditAction::TokenRevoked,
+            Some(&revoked.id),
+            &revoked.name,
+            Some(format!("{}…", revoked.prefix)),
+        )
+        .await?;
+    }
+    txn.commit().await?;
+    Ok(())
 }
 
 /// A token's label: what it is for, e.g. "CI pipeline".

@@ -1,4 +1,5 @@
 //! Pure domain logic shared by server and browser: no I/O here.
+pub mod accounts;
 pub mod channel_kind;
 pub mod events;
 pub mod filters;

@@ -4,7 +4,8 @@ use crate::api::channels::{
 use crate::api::projects::{channels_path, routings_path};
 use crate::components::channel_form::{ChannelDefaults, ChannelFields, SecretReveal};
 use crate::components::{
-    action_error, format_time, use_project_name, FormAlert, SettingsLayout, SettingsTab,
+    action_error, format_time, use_is_admin, use_project_name, FormAlert, MemberOnly,
+    SettingsLayout, SettingsTab,
 };
 use crate::pages::channels::{ConfirmDeletePanel, StatusBadge};
 use crate::pages::not_found::load_error;
@@ -63,6 +64,7 @@ pub fn ChannelEditPage() -> impl IntoView {
     };
     let saved = Signal::derive(move || query.with(|q| q.get("saved").is_some()));
     let created = Signal::derive(move || query.with(|q| q.get("new").is_some()));
+    let is_admin = use_is_admin();
 
     view! {
         <SettingsLayout tab=SettingsTab::Channels>
@@ -74,6 +76,7 @@ pub fn ChannelEditPage() -> impl IntoView {
                             Err(e) => load_error(e),
                             Ok(c) => {
                                 let kind = c.channel_kind();
+                                let admin = is_admin.get();
                                 let defaults = ChannelDefaults {
                                     name: c.name.clone(),
                                     url: c.url_masked.clone(),
@@ -124,16 +127,25 @@ pub fn ChannelEditPage() -> impl IntoView {
                                             .then(|| view! { <div class="alert alert-ok" role="status">"Channel created."</div> })
                                     }}
                                     <FormAlert error=update_error/>
+                                    <MemberOnly>
+                                        <div class="alert alert-info" role="status">
+                                            "You are a member of this project: you can see this channel and send tests; only admins can change it."
+                                        </div>
+                                    </MemberOnly>
                                     <ActionForm action=update attr:class="form card" attr:novalidate=true>
                                         <input type="hidden" name="project" value=project.get_untracked()/>
                                         <input type="hidden" name="id" value=update_id.clone()/>
-                                        <ChannelFields kind defaults=defaults.clone() error=update_error project/>
-                                        <div class="button-row">
-                                            <button type="submit" class="button primary" disabled=move || update.pending().get()>
-                                                "Save changes"
-                                            </button>
-                                            <a class="button" href=channels_path(&project.get_untracked())>"Cancel"</a>
-                                        </div>
+                                        <fieldset class="plain" disabled=!admin>
+                                            <ChannelFields kind defaults=defaults.clone() error=update_error project/>
+                                            {admin.then(|| view! {
+                                                <div class="button-row">
+                                                    <button type="submit" class="button primary" disabled=move || update.pending().get()>
+                                                        "Save changes"
+                                                    </button>
+                                                    <a class="button" href=channels_path(&project.get_untracked())>"Cancel"</a>
+                                                </div>
+                                            })}
+                                        </fieldset>
                                     </ActionForm>
                                     {kind.is_signed().then(|| view! {
                                     <section class="card">
@@ -154,6 +166,7 @@ pub fn ChannelEditPage() -> impl IntoView {
                                                 }
                                             })}
                                         <FormAlert error=rotate_error/>
+                                        {admin.then(|| view! {
                                         <ActionForm action=rotate attr:class="inline-form">
                                             <input type="hidden" name="project" value=project.get_untracked()/>
                                             <input type="hidden" name="id" value=rotate_id.clone()/>
@@ -161,9 +174,11 @@ pub fn ChannelEditPage() -> impl IntoView {
                                                 "Rotate secret"
                                             </button>
                                         </ActionForm>
+                                        })}
                                         <p class="help">"The old secret keeps signing alongside the new one for 24 hours, so receivers can switch without missing a message."</p>
                                     </section>
                                     })}
+                                    {admin.then(|| view! {
                                     <section class="card danger-zone">
                                         <h3>"Delete this channel"</h3>
                                         <p class="muted">
@@ -188,6 +203,7 @@ pub fn ChannelEditPage() -> impl IntoView {
                                         " "
                                         <a class="button" href=routings_path(&project.get_untracked())>"See routings"</a>
                                     </section>
+                                    })}
                                 }
                                     .into_any()
                             }

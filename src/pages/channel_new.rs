@@ -1,7 +1,9 @@
 use crate::api::channels::{channel_path, CreateChannel};
 use crate::api::projects::{channels_path, get_project, routings_path};
 use crate::components::channel_form::{ChannelDefaults, ChannelFields, KindPicker, SecretReveal};
-use crate::components::{action_error, use_project_name, FormAlert, SettingsLayout, SettingsTab};
+use crate::components::{
+    action_error, use_project_name, FormAlert, MemberOnly, SettingsLayout, SettingsTab,
+};
 use crate::domain::ChannelKind;
 use crate::pages::not_found::load_error;
 use leptos::prelude::*;
@@ -31,6 +33,11 @@ pub fn ChannelNewPage() -> impl IntoView {
             <Transition>
                 {move || exists.get().and_then(|r| r.err()).map(load_error)}
             </Transition>
+            <MemberOnly>
+                <div class="alert alert-error" role="alert">
+                    "Only project admins can create channels. Ask an admin of this project, listed under Members."
+                </div>
+            </MemberOnly>
             // Only success swaps the form out: a refused submission keeps
             // everything the user typed.
             <Show

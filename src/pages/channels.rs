@@ -5,7 +5,9 @@ use crate::api::deliveries::SendChannelTest;
 use crate::api::projects::routings_path;
 use crate::api::AppError;
 use crate::components::test_result::TestOutcome;
-use crate::components::{action_error, use_project_name, FormAlert, SettingsLayout, SettingsTab};
+use crate::components::{
+    action_error, use_is_admin, use_project_name, AdminOnly, FormAlert, SettingsLayout, SettingsTab,
+};
 use crate::pages::not_found::load_error;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -28,6 +30,7 @@ pub fn ChannelsPage() -> impl IntoView {
     );
     let toggle_error = action_error(toggle);
     let delete_error = action_error(delete);
+    let is_admin = use_is_admin();
 
     view! {
         <Title text=move || format!("Channels · {}", project.get())/>
@@ -39,9 +42,11 @@ pub fn ChannelsPage() -> impl IntoView {
                         "A channel is a destination for notifications: a webhook, a Slack, Discord or Teams channel, or an e-mail list."
                     </p>
                 </div>
-                <a class="button primary" href=move || format!("{}/new", crate::api::projects::channels_path(&project.get()))>
-                    "Create a new channel"
-                </a>
+                <AdminOnly>
+                    <a class="button primary" href=move || format!("{}/new", crate::api::projects::channels_path(&project.get()))>
+                        "Create a new channel"
+                    </a>
+                </AdminOnly>
             </div>
             <FormAlert error=toggle_error/>
             <FormAlert error=delete_error/>
@@ -53,7 +58,10 @@ pub fn ChannelsPage() -> impl IntoView {
                         .map(|result| match result {
                             Err(e) => load_error(e),
                             Ok(list) if list.is_empty() => view! { <NoChannels project/> }.into_any(),
-                            Ok(list) => view! { <ChannelTable list project toggle delete test/> }.into_any(),
+                            Ok(list) => {
+                                view! { <ChannelTable list project toggle delete test admin=is_admin.get()/> }
+                                    .into_any()
+                            }
                         })
                 }}
             </Transition>
@@ -69,9 +77,11 @@ fn NoChannels(project: Signal<String>) -> impl IntoView {
             <p>
                 "Create a channel for each place that should hear about this project: your own service (signed webhooks), Slack, Discord, Microsoft Teams or e-mail. Then route events to it under Project Notifications."
             </p>
-            <a class="button primary" href=move || format!("{}/new", crate::api::projects::channels_path(&project.get()))>
-                "Create a new channel"
-            </a>
+            <AdminOnly>
+                <a class="button primary" href=move || format!("{}/new", crate::api::projects::channels_path(&project.get()))>
+                    "Create a new channel"
+                </a>
+            </AdminOnly>
         </div>
     }
 }
@@ -83,6 +93,8 @@ fn ChannelTable(
     toggle: ServerAction<SetChannelEnabled>,
     delete: ServerAction<DeleteChannel>,
     test: ServerAction<SendChannelTest>,
+    /// Show the buttons only admins may use.
+    admin: bool,
 ) -> impl IntoView {
     let test_result = Signal::derive(move || test.value().get());
     view! {
@@ -161,21 +173,26 @@ fn ChannelTable(
                                             "Send test"
                                         </button>
                                     </ActionForm>
-                                    <ActionForm action=toggle attr:class="inline-form">
-                                        <input type="hidden" name="project" value=project.get_untracked()/>
-                                        <input type="hidden" name="id" value=toggle_id.clone()/>
-                                        <input type="hidden" name="enabled" value=next_enabled.clone()/>
-                                        <button type="submit" class="button small" aria-label=toggle_aria.clone()>
-                                            {toggle_label}
-                                        </button>
-                                    </ActionForm>
-                                    <ActionForm action=delete attr:class="inline-form">
-                                        <input type="hidden" name="project" value=project.get_untracked()/>
-                                        <input type="hidden" name="id" value=delete_id.clone()/>
-                                        <button type="submit" class="button small danger" aria-label=delete_aria.clone()>
-                                            "Delete"
-                                        </button>
-                                    </ActionForm>
+                                    {admin
+                                        .then(|| {
+                                            view! {
+                                        <ActionForm action=toggle attr:class="inline-form">
+                                            <input type="hidden" name="project" value=project.get_untracked()/>
+                                            <input type="hidden" name="id" value=toggle_id.clone()/>
+                                            <input type="hidden" name="enabled" value=next_enabled.clone()/>
+                                            <button type="submit" class="button small" aria-label=toggle_aria.clone()>
+                                                {toggle_label}
+                                            </button>
+                                        </ActionForm>
+                                        <ActionForm action=delete attr:class="inline-form">
+                                            <input type="hidden" name="project" value=project.get_untracked()/>
+                                            <input type="hidden" name="id" value=delete_id.clone()/>
+                                            <button type="submit" class="button small danger" aria-label=delete_aria.clone()>
+                                                "Delete"
+                                            </button>
+                                        </ActionForm>
+                                            }
+                                        })}
                                     <TestOutcome result=test_result subject_id=c.id.clone() project=project_name/>
                                 </td>
                             </tr>

@@ -3,6 +3,7 @@ use crate::api::deliveries::{
     deliveries_path, delivery_path, get_delivery, list_deliveries, protocol_of, DeliveryFilter,
     DeliveryPage, DeliveryRow, Redeliver, STATUSES,
 };
+use crate::components::pager::Pager;
 use crate::components::template_editor::MessageParts;
 use crate::components::{
     action_error, format_time, use_project_name, FormAlert, SettingsLayout, SettingsTab,
@@ -215,19 +216,11 @@ fn DeliveryTable(
                 {page.rows.into_iter().map(|d| view! { <DeliveryTableRow d project=p.clone()/> }).collect_view()}
             </tbody>
         </table>
-        <nav class="pager" aria-label="Pages">
-            <span class="muted">{format!("{} deliveries · page {} of {}", page.total, page.page, page.pages)}</span>
-            <span class="button-row">
-                {match prev {
-                    Some(href) => view! { <a class="button small" href=href rel="prev">"← Newer"</a> }.into_any(),
-                    None => view! { <span class="button small disabled" aria-disabled="true">"← Newer"</span> }.into_any(),
-                }}
-                {match next {
-                    Some(href) => view! { <a class="button small" href=href rel="next">"Older →"</a> }.into_any(),
-                    None => view! { <span class="button small disabled" aria-disabled="true">"Older →"</span> }.into_any(),
-                }}
-            </span>
-        </nav>
+        <Pager
+            summary=format!("{} deliveries · page {} of {}", page.total, page.page, page.pages)
+            prev
+            next
+        />
     }
 }
 

@@ -42,6 +42,12 @@ pub fn Missing(#[prop(into)] what: String) -> impl IntoView {
 pub fn load_error(error: AppError) -> AnyView {
     match error {
         AppError::NotFound(_) => view! { <Missing what=error.to_string()/> }.into_any(),
+        AppError::Unauthorized => view! {
+            <div class="alert alert-error" role="alert">
+                "Your session has ended. " <a href="/sign-in" rel="external">"Sign in again"</a> "."
+            </div>
+        }
+        .into_any(),
         other => view! { <div class="alert alert-error" role="alert">{other.to_string()}</div> }
             .into_any(),
     }

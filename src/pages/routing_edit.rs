@@ -3,7 +3,10 @@ use crate::api::dry_run::dry_run_path;
 use crate::api::projects::routings_path;
 use crate::api::routings::{get_routing, UpdateRoutingFilters};
 use crate::components::conditions::ConditionRows;
-use crate::components::{action_error, use_project_name, FormAlert, SettingsLayout, SettingsTab};
+use crate::components::{
+    action_error, use_is_admin, use_project_name, FormAlert, MemberOnly, SettingsLayout,
+    SettingsTab,
+};
 use crate::pages::channels::kind_label;
 use crate::pages::not_found::load_error;
 use leptos::prelude::*;
@@ -18,6 +21,7 @@ pub fn RoutingEditPage() -> impl IntoView {
     let query = use_query_map();
     let id = Signal::derive(move || params.with(|p| p.get("id").unwrap_or_default()));
     let update = ServerAction::<UpdateRoutingFilters>::new();
+    let is_admin = use_is_admin();
     let error = action_error(update);
     let saved = Signal::derive(move || query.with(|q| q.get("saved").is_some()));
     // Reload after a successful save only: a refused one keeps what was typed.
@@ -41,6 +45,7 @@ pub fn RoutingEditPage() -> impl IntoView {
                             Err(e) => load_error(e),
                             Ok(r) => {
                                 let p = project.get_untracked();
+                                let admin = is_admin.get();
                                 let heading = format!("{} → {}", r.event_label, r.channel_name);
                                 view! {
                                     <Title text=format!("{heading} · {p}")/>
@@ -78,14 +83,26 @@ pub fn RoutingEditPage() -> impl IntoView {
                                                 format!("Sends “{}” events {}.", r.event_label, r.filters_words)
                                             }}
                                         </p>
+                                        <MemberOnly>
+                                            <div class="alert alert-info" role="status">
+                                                "Only project admins can change a routing's conditions."
+                                            </div>
+                                        </MemberOnly>
                                         <ActionForm action=update attr:class="form" attr:novalidate=true>
                                             <input type="hidden" name="project" value=p.clone()/>
                                             <input type="hidden" name="id" value=r.id.clone()/>
-                                            <ConditionRows existing=r.filters.clone() error/>
+                                            <fieldset class="plain" disabled=!admin>
+                                                <ConditionRows existing=r.filters.clone() error/>
+                                            </fieldset>
                                             <div class="button-row">
-                                                <button type="submit" class="button primary" disabled=move || update.pending().get()>
-                                                    "Save conditions"
-                                                </button>
+                                                {admin
+                                                    .then(|| {
+                                                        view! {
+                                                            <button type="submit" class="button primary" disabled=move || update.pending().get()>
+                                                                "Save conditions"
+                                                            </button>
+                                                        }
+                                                    })}
                                                 <a class="button" href=dry_run_path(&p)>"Try it in a dry run"</a>
                                             </div>
                                         </ActionForm>

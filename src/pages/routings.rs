@@ -8,7 +8,8 @@ use crate::api::AppError;
 use crate::components::conditions::ConditionRows;
 use crate::components::test_result::TestOutcome;
 use crate::components::{
-    action_error, use_project_name, FieldError, FormAlert, SettingsLayout, SettingsTab,
+    action_error, use_is_admin, use_project_name, AdminOnly, FieldError, FormAlert, SettingsLayout,
+    SettingsTab,
 };
 use crate::domain::EventGroup;
 use crate::pages::not_found::load_error;
@@ -25,6 +26,7 @@ pub fn RoutingsPage() -> impl IntoView {
     let create_error = action_error(create);
     let toggle_error = action_error(toggle);
     let delete_error = action_error(delete);
+    let is_admin = use_is_admin();
     let routings = Resource::new(
         move || {
             (
@@ -69,7 +71,15 @@ pub fn RoutingsPage() -> impl IntoView {
                                 }
                                     .into_any()
                             }
-                            Ok(list) => view! { <CreateRoutingForm channels=list create project error=create_error/> }.into_any(),
+                            Ok(list) => {
+                                let channels = StoredValue::new(list);
+                                view! {
+                                    <AdminOnly>
+                                        <CreateRoutingForm channels=channels.get_value() create project error=create_error/>
+                                    </AdminOnly>
+                                }
+                                    .into_any()
+                            }
                         })
                 }}
             </Transition>
@@ -88,7 +98,10 @@ pub fn RoutingsPage() -> impl IntoView {
                                 }
                                     .into_any()
                             }
-                            Ok(list) => view! { <RoutingTable list project toggle delete test/> }.into_any(),
+                            Ok(list) => {
+                                view! { <RoutingTable list project toggle delete test admin=is_admin.get()/> }
+                                    .into_any()
+                            }
                         })
                 }}
             </Transition>
@@ -173,6 +186,8 @@ fn RoutingTable(
     toggle: ServerAction<SetRoutingEnabled>,
     delete: ServerAction<DeleteRouting>,
     test: ServerAction<SendRoutingTest>,
+    /// Show the buttons only admins may use.
+    admin: bool,
 ) -> impl IntoView {
     let test_result = Signal::derive(move || test.value().get());
     view! {
@@ -244,21 +259,26 @@ fn RoutingTable(
                                             "Send test"
                                         </button>
                                     </ActionForm>
-                                    <ActionForm action=toggle attr:class="inline-form">
-                                        <input type="hidden" name="project" value=project.get_untracked()/>
-                                        <input type="hidden" name="id" value=toggle_id.clone()/>
-                                        <input type="hidden" name="enabled" value=next_enabled.clone()/>
-                                        <button type="submit" class="button small" aria-label=toggle_aria.clone()>
-                                            {toggle_label}
-                                        </button>
-                                    </ActionForm>
-                                    <ActionForm action=delete attr:class="inline-form">
-                                        <input type="hidden" name="project" value=project.get_untracked()/>
-                                        <input type="hidden" name="id" value=delete_id.clone()/>
-                                        <button type="submit" class="button small danger" aria-label=delete_aria.clone()>
-                                            "Delete"
-                                        </button>
-                                    </ActionForm>
+                                    {admin
+                                        .then(|| {
+                                            view! {
+                                        <ActionForm action=toggle attr:class="inline-form">
+                                            <input type="hidden" name="project" value=project.get_untracked()/>
+                                            <input type="hidden" name="id" value=toggle_id.clone()/>
+                                            <input type="hidden" name="enabled" value=next_enabled.clone()/>
+                                            <button type="submit" class="button small" aria-label=toggle_aria.clone()>
+                                                {toggle_label}
+                                            </button>
+                                        </ActionForm>
+                                        <ActionForm action=delete attr:class="inline-form">
+                                            <input type="hidden" name="project" value=project.get_untracked()/>
+                                            <input type="hidden" name="id" value=delete_id.clone()/>
+                                            <button type="submit" class="button small danger" aria-label=delete_aria.clone()>
+                                                "Delete"
+                                            </button>
+                                        </ActionForm>
+                                            }
+                                        })}
                                     <TestOutcome result=test_result subject_id=r.id.clone() project=project.get_untracked()/>
                                 </td>
                             </tr>

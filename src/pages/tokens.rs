@@ -1,6 +1,7 @@
 use crate::api::tokens::{list_tokens, take_new_token, CreateToken, RevokeToken, TokenView};
 use crate::components::{
-    action_error, format_time, use_project_name, FieldError, FormAlert, SettingsLayout, SettingsTab,
+    action_error, format_time, use_project_name, AdminOnly, FieldError, FormAlert, SettingsLayout,
+    SettingsTab,
 };
 use crate::pages::not_found::load_error;
 use leptos::prelude::*;
@@ -67,28 +68,30 @@ pub fn TokensPage() -> impl IntoView {
                         })
                 }}
             </Transition>
-            <section class="card" aria-labelledby="new-token-heading">
-                <h3 id="new-token-heading">"Create a token"</h3>
-                <FormAlert error=create_error/>
-                <ActionForm action=create attr:class="form-inline" attr:novalidate=true>
-                    <input type="hidden" name="project" value=project.get_untracked()/>
-                    <div class="field grow">
-                        <label for="token-name">"Token name"</label>
-                        <input
-                            id="token-name"
-                            name="name"
-                            type="text"
-                            placeholder="e.g. Training cluster"
-                            autocomplete="off"
-                            aria-describedby="token-name-error"
-                        />
-                        <FieldError error=create_error field="name" id="token-name-error"/>
-                    </div>
-                    <button type="submit" class="button primary" disabled=move || create.pending().get()>
-                        "Create token"
-                    </button>
-                </ActionForm>
-            </section>
+            <AdminOnly>
+                <section class="card" aria-labelledby="new-token-heading">
+                    <h3 id="new-token-heading">"Create a token"</h3>
+                    <FormAlert error=create_error/>
+                    <ActionForm action=create attr:class="form-inline" attr:novalidate=true>
+                        <input type="hidden" name="project" value=project.get_untracked()/>
+                        <div class="field grow">
+                            <label for="token-name">"Token name"</label>
+                            <input
+                                id="token-name"
+                                name="name"
+                                type="text"
+                                placeholder="e.g. Training cluster"
+                                autocomplete="off"
+                                aria-describedby="token-name-error"
+                            />
+                            <FieldError error=create_error field="name" id="token-name-error"/>
+                        </div>
+                        <button type="submit" class="button primary" disabled=move || create.pending().get()>
+                            "Create token"
+                        </button>
+                    </ActionForm>
+                </section>
+            </AdminOnly>
             <FormAlert error=revoke_error/>
             <Transition fallback=|| view! { <p class="muted">"Loading tokens…"</p> }>
                 {move || {

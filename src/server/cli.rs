@@ -7,6 +7,9 @@ const USAGE: &str = "usage: herald [serve [--no-dispatch] | worker | help]
   herald, herald serve       web UI, API and dispatcher in one process
   herald serve --no-dispatch web UI and API only; workers deliver
   herald worker              dispatcher only (no HTTP): delivers messages
+  herald admin create-user <username> --password-stdin [--instance-admin]
+  herald admin set-password <username> --password-stdin
+                             manage accounts (password read from stdin)
 
 Several instances (any mix of the above) may share one PostgreSQL database;
 they split the deliveries between them.
@@ -50,6 +53,17 @@ pub async fn main() -> ExitCode {
         ["worker"] => match Config::from_env() {
             Ok(config) => super::web::work(config).await,
             Err(e) => Err(e),
+        },
+        ["admin", rest @ ..] => match super::admin::run(rest).await {
+            Ok(()) => Ok(()),
+            Err(super::admin::AdminError::Usage(problem)) => {
+                if !problem.is_empty() {
+                    eprintln!("herald admin: {problem}");
+                }
+                eprintln!("{}", super::admin::USAGE);
+                return ExitCode::from(2);
+            }
+            Err(super::admin::AdminError::Failed(e)) => Err(e),
         },
         ["help" | "--help" | "-h"] => {
             println!("{USAGE}");

@@ -14,6 +14,25 @@ pub struct Config {
     /// `HERALD_PUBLIC_URL`: base for absolute links in messages.
     pub public_url: String,
     pub delivery: DeliveryConfig,
+    pub auth: AuthConfig,
+}
+
+#[derive(Clone, Debug)]
+pub struct AuthConfig {
+    /// `HERALD_SESSION_TTL` (default 14d): a session unused this long ends.
+    pub session_ttl: Duration,
+    /// `HERALD_TRUSTED_PROXIES`: load balancers whose `X-Forwarded-For` names
+    /// the real client, for the sign-in rate limit per address.
+    pub trusted_proxies: AllowList,
+}
+
+impl Default for AuthConfig {
+    fn default() -> Self {
+        AuthConfig {
+            session_ttl: Duration::from_secs(14 * 24 * 3600),
+            trusted_proxies: AllowList::default(),
+        }
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -151,12 +170,29 @@ impl Config {
         if let Some(v) = env("HERALD_DISABLE_MIN_FAILURES") {
             delivery.disable_min_failures = parse_count("HERALD_DISABLE_MIN_FAILURES", &v)? as u32;
         }
+        let mut auth = AuthConfig::default();
+        if let Some(v) = env("HERALD_SESSION_TTL") {
+            auth.session_ttl = parse_duration("HERALD_SESSION_TTL", &v)?;
+            if auth.session_ttl < Duration::from_secs(60) {
+                anyhow::bail!("HERALD_SESSION_TTL: `{v}` is shorter than a minute");
+            }
+        }
+        if let Some(v) = env("HERALD_TRUSTED_PROXIES") {
+            auth.trusted_proxies =
+                AllowList::parse(&v).map_err(|e| anyhow::anyhow!("HERALD_TRUSTED_PROXIES: {e}"))?;
+        }
         Ok(Config {
             database_url,
             data_dir,
             public_url: public_url.trim_end_matches('/').to_string(),
             delivery,
+            auth,
         })
+    }
+
+    /// Session cookies carry `Secure` when Herald is reached over https.
+    pub fn secure_cookies(&self) -> bool {
+        self.public_url.starts_with("https://")
     }
 
     /// Creates the data directory when the database lives in it.

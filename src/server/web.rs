@@ -153,9 +153,21 @@ pub fn router(state: AppState) -> Router {
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(middleware::from_fn(server_fn_error_status))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            super::auth::caller::resolve_caller,
+        ))
         .layer(middleware::from_fn(same_origin_only))
         .layer(RequestBodyLimitLayer::new(SERVER_FN_BODY_LIMIT))
         .with_state(state)
+}
+
+/// The router as a service that knows each connection's peer address (the
+/// sign-in rate limit counts per address).
+pub fn with_client_address(
+    app: Router,
+) -> axum::extract::connect_info::IntoMakeServiceWithConnectInfo<Router, std::net::SocketAddr> {
+    app.into_make_service_with_connect_info::<std::net::SocketAddr>()
 }
 
 /// Starts the dispatcher for `state` unless the configuration turns it off
@@ -194,7 +206,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on {addr}: {e}"))?;
     tracing::info!("Herald listening on http://{addr}");
-    axum::serve(listener, app)
+    axum::serve(listener, with_client_address(app))
         .with_graceful_shutdown(shutdown_signal())
         .await?;
     if let Some(dispatcher) = dispatcher {

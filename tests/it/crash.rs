@@ -1,89 +1,32 @@
 //! Kill -9 the real `herald` binary with deliveries queued and in flight;
 //! after a restart every accepted event is delivered.
+use crate::instance::{admin_client, call, Herald};
 use crate::receiver::{Receiver, Reply};
 use crate::support::TestDatabase;
 use serde_json::{json, Value};
 use std::collections::{HashMap, HashSet};
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 const P: &str = "crash/test";
 const EVENTS: usize = 150;
 
-struct Herald {
-    child: Child,
-    base: String,
-}
-
-/// A failed assertion must not leave a server running: it would hold the
-/// test runner's output open and hang the suite.
-impl Drop for Herald {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-async fn start(db: &TestDatabase, port: u16) -> Herald {
-    let data_dir = db.dir.path();
-    let child = Command::new(env!("CARGO_BIN_EXE_herald"))
-        .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
-        .env("LEPTOS_SITE_ROOT", data_dir)
-        .env("LEPTOS_OUTPUT_NAME", "herald")
-        .env("HERALD_DATA_DIR", data_dir)
-        .env("DATABASE_URL", &db.url)
-        .env("HERALD_ALLOWED_NETWORKS", "127.0.0.0/8")
-        .env("HERALD_RETRY_SCHEDULE", "0,200ms,200ms,200ms,200ms,200ms")
-        .env("HERALD_DELIVERY_TIMEOUT", "2s")
-        .env("HERALD_MAX_IN_FLIGHT_PER_CHANNEL", "4")
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("spawn herald");
-    let base = format!("http://127.0.0.1:{port}");
-    let client = reqwest::Client::new();
-    for _ in 0..200 {
-        if let Ok(r) = client.get(format!("{base}/healthz")).send().await {
-            if r.status().is_success() {
-                return Herald { child, base };
-            }
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("herald did not start");
-}
-
-async fn call(client: &reqwest::Client, base: &str, name: &str, form: &[(&str, &str)]) -> Value {
-    let res = client
-        .post(format!("{base}/api/{name}"))
-        .header("accept", "application/json")
-        .form(form)
-        .send()
-        .await
-        .unwrap();
-    assert!(res.status().is_success(), "{name}: {}", res.status());
-    res.json().await.unwrap()
-}
+/// Fast retries and a short timeout, so the restarted server finishes soon.
+const ENV: &[(&str, &str)] = &[
+    ("HERALD_RETRY_SCHEDULE", "0,200ms,200ms,200ms,200ms,200ms"),
+    ("HERALD_DELIVERY_TIMEOUT", "2s"),
+    ("HERALD_MAX_IN_FLIGHT_PER_CHANNEL", "4"),
+];
 
 #[tokio::test]
 async fn sigkill_with_deliveries_in_flight_loses_nothing() {
     let db = TestDatabase::create().await;
-    let port = free_port();
     let receiver = Receiver::start().await;
     // Slow answers keep deliveries in flight and queued when the kill lands.
     receiver.set_default(Reply::status(200).delay(Duration::from_millis(40)));
-    let client = reqwest::Client::new();
 
-    let mut herald = start(&db, port).await;
+    let mut herald = Herald::spawn(&db, &["serve"], ENV);
+    herald.wait_healthy().await;
+    let client = admin_client(&db, &herald.base).await;
     call(&client, &herald.base, "create_project", &[("name", P)]).await;
     let token = call(
         &client,
@@ -145,7 +88,10 @@ async fn sigkill_with_deliveries_in_flight_loses_nothing() {
         "the kill should land mid-way; all {EVENTS} already arrived"
     );
 
-    let herald = start(&db, port).await;
+    let mut herald = Herald::spawn(&db, &["serve"], ENV);
+    herald.wait_healthy().await;
+    // A new port means a new cookie jar entry: sign in again.
+    let client = admin_client(&db, &herald.base).await;
     let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
     let delivered = loop {
         let mut ids: HashMap<String, usize> = HashMap::new();

@@ -85,6 +85,72 @@ impl Herald {
     }
 }
 
+/// The instance admin the multi-process tests sign in as.
+pub const ADMIN: &str = "ops-admin";
+pub const ADMIN_PASSWORD: &str = "correct horse battery staple";
+
+/// Runs `herald admin <args>` against `db` with `password` on stdin; returns
+/// (exit code, stdout, stderr).
+pub fn herald_admin(db: &TestDatabase, args: &[&str], password: &str) -> (i32, String, String) {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_herald"))
+        .arg("admin")
+        .args(args)
+        .env("HERALD_DATA_DIR", db.dir.path())
+        .env("DATABASE_URL", &db.url)
+        .env("HERALD_SECRET_KEY", SECRET_KEY)
+        .env("RUST_LOG", "warn")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn herald admin");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(format!("{password}\n").as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// Creates the instance admin with the real `herald admin create-user`
+/// (once per database) and returns a client signed in as them on `base`.
+pub async fn admin_client(db: &TestDatabase, base: &str) -> reqwest::Client {
+    let (code, _, stderr) = herald_admin(
+        db,
+        &["create-user", ADMIN, "--password-stdin", "--instance-admin"],
+        ADMIN_PASSWORD,
+    );
+    assert!(
+        code == 0 || stderr.contains("is taken"),
+        "herald admin create-user failed ({code}): {stderr}"
+    );
+    signed_in_client(base, ADMIN, ADMIN_PASSWORD).await
+}
+
+/// A client with a cookie jar, signed in on `base`.
+pub async fn signed_in_client(base: &str, username: &str, password: &str) -> reqwest::Client {
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .pool_max_idle_per_host(16)
+        .build()
+        .unwrap();
+    call(
+        &client,
+        base,
+        "sign_in",
+        &[("username", username), ("password", password)],
+    )
+    .await;
+    client
+}
+
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()

@@ -2,6 +2,8 @@
 //! fresh database, over HTTP on loopback. The database is a SQLite file, or
 //! a new PostgreSQL database when `HERALD_TEST_DATABASE` names a server
 //! (see `support.rs`).
+mod access;
+mod accounts;
 mod channel_types;
 mod channels;
 mod crash;

@@ -1,7 +1,7 @@
 //! The roles apart: `herald serve --no-dispatch` stores events and sends
 //! nothing, `herald worker` delivers them without serving HTTP; on
 //! PostgreSQL a notice wakes idle workers.
-use crate::instance::{call, set_up, statuses, Herald, EVENT};
+use crate::instance::{admin_client, call, set_up, statuses, Herald, EVENT};
 use crate::receiver::Receiver;
 use crate::support::TestDatabase;
 use serde_json::{json, Value};
@@ -13,11 +13,11 @@ use std::time::Duration;
 async fn web_and_worker_run_apart() {
     let db = TestDatabase::create().await;
     let receiver = Receiver::start().await;
-    let client = reqwest::Client::new();
     let p = "cluster/split";
 
     let mut web = Herald::spawn(&db, &["serve", "--no-dispatch"], &[]);
     web.wait_healthy().await;
+    let client = admin_client(&db, &web.base).await;
     let token = set_up(&client, &web.base, p, &[receiver.url()]).await;
     let post_event = |n: i64| {
         client

@@ -20,6 +20,8 @@ pub struct TestServer {
     pub addr: SocketAddr,
     pub client: reqwest::Client,
     pub db_url: String,
+    /// The server's own connection, for setting up what no page does.
+    pub db: sea_orm::DatabaseConnection,
     _db: TestDatabase,
 }
 
@@ -181,6 +183,47 @@ async fn drop_stale_databases(conn: &mut sea_orm::sqlx::PgConnection, now: u64) 
     }
 }
 
+/// The instance admin every `TestServer` starts with, and the password of
+/// every user the tests create.
+pub const ADMIN: &str = "admin";
+pub const PASSWORD: &str = "correct horse battery staple";
+
+/// A client with its own cookie jar that follows no redirects.
+pub fn anonymous_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .cookie_store(true)
+        .build()
+        .unwrap()
+}
+
+/// Posts a form to a server function URL as the hydrated app does.
+pub async fn call_with(client: &reqwest::Client, url: &str, form: &[(&str, &str)]) -> Reply {
+    let res = client
+        .post(url)
+        .header("Accept", "application/json")
+        .form(form)
+        .send()
+        .await
+        .expect("request");
+    let status = res.status().as_u16();
+    let location = res
+        .headers()
+        .get("location")
+        .map(|v| v.to_str().unwrap().to_string());
+    let text = res.text().await.unwrap();
+    let body = if text.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_str(&text).unwrap_or(Value::String(text))
+    };
+    Reply {
+        status,
+        body,
+        location,
+    }
+}
+
 /// What a server function answered.
 #[derive(Debug)]
 pub struct Reply {
@@ -248,6 +291,26 @@ impl TestServer {
     /// A server whose dispatcher retries fast and may deliver to loopback;
     /// `adjust` changes the configuration first.
     pub async fn start_with(adjust: impl FnOnce(&mut Config)) -> TestServer {
+        let mut server = Self::launch(adjust).await;
+        server.add_user(ADMIN, true).await;
+        server.client = server.client_for(ADMIN).await;
+        server
+    }
+
+    /// A server with no user at all, as on first start.
+    pub async fn start_empty() -> TestServer {
+        Self::launch(|_| {}).await
+    }
+
+    async fn launch(adjust: impl FnOnce(&mut Config)) -> TestServer {
+        // Server errors show in a failing test's output (RUST_LOG to see more).
+        let _ = tracing_subscriber::fmt()
+            .with_test_writer()
+            .with_env_filter(
+                tracing_subscriber::EnvFilter::try_from_default_env()
+                    .unwrap_or_else(|_| "warn,sqlx=error".into()),
+            )
+            .try_init();
         // What cargo-leptos would set; the tests serve no assets.
         std::env::set_var("LEPTOS_OUTPUT_NAME", "herald");
         let db = TestDatabase::create().await;
@@ -262,58 +325,72 @@ impl TestServer {
                 allowed_networks: AllowList::parse("127.0.0.0/8").unwrap(),
                 ..DeliveryConfig::default()
             },
+            auth: Default::default(),
         };
         adjust(&mut config);
         let state = web::build_state(config).await.expect("state");
         web::start_dispatcher(&state).expect("dispatcher");
+        let db_handle = state.db.clone();
         let app = web::router(state);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         tokio::spawn(async move {
-            axum::serve(listener, app).await.unwrap();
+            axum::serve(listener, web::with_client_address(app))
+                .await
+                .unwrap();
         });
-        let client = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap();
+        // Most tests act as the instance admin (`start_with` signs this
+        // client in); `anonymous_client` and `client_for` give other callers.
         TestServer {
             addr,
-            client,
+            client: anonymous_client(),
             db_url,
+            db: db_handle,
             _db: db,
         }
+    }
+
+    /// Creates an account straight in the database (password `PASSWORD`).
+    pub async fn add_user(&self, username: &str, instance_admin: bool) {
+        let hash = herald::server::auth::password::hash(PASSWORD.to_string())
+            .await
+            .unwrap();
+        herald::server::store::users::create(&self.db, username, hash, instance_admin)
+            .await
+            .unwrap();
+    }
+
+    /// A new client signed in as `username` (password `PASSWORD`).
+    pub async fn client_for(&self, username: &str) -> reqwest::Client {
+        let client = anonymous_client();
+        let reply = call_with(
+            &client,
+            &self.url("/api/sign_in"),
+            &[("username", username), ("password", PASSWORD)],
+        )
+        .await;
+        assert_eq!(reply.status, 200, "sign in as {username}: {}", reply.body);
+        client
+    }
+
+    /// Posts a form to `/api/<name>` as `client`.
+    pub async fn call_as(
+        &self,
+        client: &reqwest::Client,
+        name: &str,
+        form: &[(&str, &str)],
+    ) -> Reply {
+        call_with(client, &self.url(&format!("/api/{name}")), form).await
     }
 
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{}", self.addr, path)
     }
 
-    /// Posts a form to `/api/<name>` as the hydrated app does.
+    /// Posts a form to `/api/<name>` as the hydrated app does, signed in
+    /// as the instance admin.
     pub async fn call(&self, name: &str, form: &[(&str, &str)]) -> Reply {
-        let res = self
-            .client
-            .post(self.url(&format!("/api/{name}")))
-            .header("Accept", "application/json")
-            .form(form)
-            .send()
-            .await
-            .expect("request");
-        let status = res.status().as_u16();
-        let location = res
-            .headers()
-            .get("location")
-            .map(|v| v.to_str().unwrap().to_string());
-        let text = res.text().await.unwrap();
-        let body = if text.is_empty() {
-            Value::Null
-        } else {
-            serde_json::from_str(&text).unwrap_or(Value::String(text))
-        };
-        Reply {
-            status,
-            body,
-            location,
-        }
+        self.call_as(&self.client, name, form).await
     }
 
     /// Posts a form as a browser without JavaScript: it wants HTML back and

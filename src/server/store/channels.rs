@@ -10,8 +10,8 @@ use crate::server::dispatch::email;
 use crate::server::ids::{new_id, new_signing_secret, now_ms};
 use crate::server::secrets::SecretBox;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, TransactionTrait,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
+    DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
 };
 
 /// Custom headers as stored: `[["Name", "<encrypted value>"], …]`.
@@ -166,8 +166,8 @@ pub async fn get(
     Ok(view(model, count))
 }
 
-async fn ensure_name_free(
-    db: &DatabaseConnection,
+async fn ensure_name_free<C: ConnectionTrait>(
+    db: &C,
     project_id: &str,
     name: &str,
     except_id: Option<&str>,
@@ -193,8 +193,8 @@ fn duplicate_name(name: &str) -> AppError {
 
 /// Creates the channel with a fresh signing secret; returns the model and
 /// the secret, which is shown to the user once.
-pub async fn create(
-    db: &DatabaseConnection,
+pub async fn create<C: ConnectionTrait>(
+    db: &C,
     secrets: &SecretBox,
     project_id: &str,
     input: ValidChannel,
@@ -228,8 +228,8 @@ pub async fn create(
     }
 }
 
-pub async fn update(
-    db: &DatabaseConnection,
+pub async fn update<C: ConnectionTrait>(
+    db: &C,
     secrets: &SecretBox,
     existing: channel::Model,
     input: ValidChannel,
@@ -259,8 +259,8 @@ pub async fn update(
     Ok(view(model, count))
 }
 
-pub async fn set_enabled(
-    db: &DatabaseConnection,
+pub async fn set_enabled<C: ConnectionTrait>(
+    db: &C,
     existing: channel::Model,
     enabled: bool,
 ) -> Result<(), AppError> {
@@ -276,25 +276,20 @@ pub async fn set_enabled(
 }
 
 /// Deletes the channel. When routings use it, the caller must confirm; they
-/// are then deleted in the same transaction.
-///
-/// The check reads before the transaction: on SQLite a transaction that
-/// reads first and writes later fails at once (busy) when another writer
-/// is active, instead of waiting its turn.
+/// are then deleted in the caller's transaction.
 pub async fn delete(
-    db: &DatabaseConnection,
+    txn: &DatabaseTransaction,
     existing: channel::Model,
     confirmed: bool,
 ) -> Result<(), AppError> {
-    let channel_id = existing.id.clone();
     let dependents = routing::Entity::find()
-        .filter(routing::Column::ChannelId.eq(channel_id.as_str()))
+        .filter(routing::Column::ChannelId.eq(existing.id.as_str()))
         .order_by_asc(routing::Column::EventType)
-        .all(db)
+        .all(txn)
         .await?;
     if !dependents.is_empty() && !confirmed {
         return Err(AppError::ConfirmDelete {
-            channel_id,
+            channel_id: existing.id,
             channel: existing.name,
             routings: dependents
                 .into_iter()
@@ -307,19 +302,13 @@ pub async fn delete(
                 .collect(),
         });
     }
-    db.transaction::<_, (), AppError>(|txn| {
-        Box::pin(async move {
-            routing::Entity::delete_many()
-                .filter(routing::Column::ChannelId.eq(channel_id.as_str()))
-                .exec(txn)
-                .await?;
-            channel::Entity::delete_by_id(channel_id.as_str())
-                .exec(txn)
-                .await?;
-            Ok(())
-        })
-    })
-    .await?;
+    routing::Entity::delete_many()
+        .filter(routing::Column::ChannelId.eq(existing.id.as_str()))
+        .exec(txn)
+        .await?;
+    channel::Entity::delete_by_id(existing.id.as_str())
+        .exec(txn)
+        .await?;
     Ok(())
 }
 
@@ -328,8 +317,8 @@ pub const ROTATION_GRACE_MS: i64 = 24 * 3600 * 1000;
 
 /// Replaces the signing secret; the old one keeps signing alongside the new
 /// one for `ROTATION_GRACE_MS`. Returns the new secret, shown once.
-pub async fn rotate_secret(
-    db: &DatabaseConnection,
+pub async fn rotate_secret<C: ConnectionTrait>(
+    db: &C,
     secrets: &SecretBox,
     existing: channel::Model,
 ) -> Result<String, AppError> {

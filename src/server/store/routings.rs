@@ -5,8 +5,8 @@ use crate::domain::EventType;
 use crate::server::db::entities::{channel, routing};
 use crate::server::ids::{new_id, now_ms};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait,
-    PaginatorTrait, QueryFilter,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
+    EntityTrait, PaginatorTrait, QueryFilter,
 };
 
 pub fn conditions_of(model: &routing::Model) -> Vec<Condition> {
@@ -86,8 +86,8 @@ fn filters_text(conditions: &[Condition]) -> String {
     serde_json::to_string(conditions).unwrap_or_else(|_| "[]".to_string())
 }
 
-pub async fn create(
-    db: &DatabaseConnection,
+pub async fn create<C: ConnectionTrait>(
+    db: &C,
     project_id: &str,
     event_type: EventType,
     channel: &channel::Model,
@@ -129,8 +129,8 @@ pub async fn create(
     }
 }
 
-pub async fn set_enabled(
-    db: &DatabaseConnection,
+pub async fn set_enabled<C: ConnectionTrait>(
+    db: &C,
     existing: routing::Model,
     enabled: bool,
 ) -> Result<(), AppError> {
@@ -140,8 +140,8 @@ pub async fn set_enabled(
     Ok(())
 }
 
-pub async fn set_filters(
-    db: &DatabaseConnection,
+pub async fn set_filters<C: ConnectionTrait>(
+    db: &C,
     existing: routing::Model,
     conditions: &[Condition],
 ) -> Result<RoutingView, AppError> {
@@ -154,7 +154,7 @@ pub async fn set_filters(
     Ok(view(model, channel.as_ref()))
 }
 
-pub async fn delete(db: &DatabaseConnection, existing: routing::Model) -> Result<(), AppError> {
+pub async fn delete<C: ConnectionTrait>(db: &C, existing: routing::Model) -> Result<(), AppError> {
     routing::Entity::delete_by_id(existing.id).exec(db).await?;
     Ok(())
 }

@@ -3,8 +3,8 @@ use crate::api::AppError;
 use crate::server::db::entities::{api_token, project};
 use crate::server::ids::{new_api_token, new_id, now_ms, token_hash};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
+    EntityTrait, QueryFilter, QueryOrder,
 };
 
 /// How stale `last_used_at` may get before a request refreshes it; saves a
@@ -34,8 +34,8 @@ pub async fn list(db: &DatabaseConnection, project_id: &str) -> Result<Vec<Token
 }
 
 /// Creates a token; returns its view and the token itself (shown once).
-pub async fn create(
-    db: &DatabaseConnection,
+pub async fn create<C: ConnectionTrait>(
+    db: &C,
     project_id: &str,
     name: String,
 ) -> Result<(TokenView, String), AppError> {
@@ -55,19 +55,23 @@ pub async fn create(
     Ok((view(model), token))
 }
 
-pub async fn revoke(db: &DatabaseConnection, project_id: &str, id: &str) -> Result<(), AppError> {
+/// Revokes a token; returns it, or None when it was already revoked.
+pub async fn revoke<C: ConnectionTrait>(
+    db: &C,
+    project_id: &str,
+    id: &str,
+) -> Result<Option<api_token::Model>, AppError> {
     let found = api_token::Entity::find_by_id(id)
         .filter(api_token::Column::ProjectId.eq(project_id))
         .one(db)
         .await?
         .ok_or_else(|| AppError::NotFound("API token".into()))?;
     if found.revoked_at.is_some() {
-        return Ok(());
+        return Ok(None);
     }
     let mut model: api_token::ActiveModel = found.into();
     model.revoked_at = Set(Some(now_ms()));
-    model.update(db).await?;
-    Ok(())
+    Ok(Some(model.update(db).await?))
 }
 
 /// The project a bearer token belongs to, if the token is valid and live.

@@ -5,7 +5,8 @@ use sea_orm_migration::prelude::*;
 mod m0001_settings;
 mod m0002_delivery;
 mod m0003_secret_rotation;
-mod m0004_channel_types;
+mod m0004_accounts;
+mod m0005_channel_types;
 
 pub struct Migrator;
 
@@ -16,7 +17,8 @@ impl MigratorTrait for Migrator {
             Box::new(m0001_settings::Migration),
             Box::new(m0002_delivery::Migration),
             Box::new(m0003_secret_rotation::Migration),
-            Box::new(m0004_channel_types::Migration),
+            Box::new(m0004_accounts::Migration),
+            Box::new(m0005_channel_types::Migration),
         ]
     }
 }
