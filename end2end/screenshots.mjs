@@ -264,6 +264,7 @@ const go3 = async (path) => {
   await page3.goto(base + path);
   await page3.waitForSelector("body[data-hydrated]");
 };
+await signInAs(page3, admin);
 const proj3 = `ml-platform/channels-${Date.now().toString(36)}`;
 const p3 = `/p/${proj3}/settings/notifications`;
 await go3("/");

@@ -337,11 +337,19 @@ pub async fn create_channel(
     let input = checked(state, project, &channel, kind, &StoredSecrets::default())?;
     let txn = store::begin_write(&state.db).await?;
     let (model, secret) = store::channels::create(&txn, &state.secrets, &project.id, input).await?;
-    let detail = format!(
-        "{}, {}",
-        kind.label(),
-        validation::mask_destination(kind, &model.url)
-    );
+    // Short enough for the log's column: the webhook URL (masked), the
+    // chat service's host, or the e-mail recipients.
+    let destination = match kind {
+        ChannelKind::Webhook => validation::mask_url(&model.url),
+        ChannelKind::Email => serde_json::from_str::<EmailSettings>(&model.config)
+            .map(|e| e.summary())
+            .unwrap_or_default(),
+        _ => url::Url::parse(&model.url)
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_string))
+            .unwrap_or_default(),
+    };
+    let detail = format!("{}, {destination}", kind.label());
     store::audit::record(
         &txn,
         &access,
@@ -479,10 +487,17 @@ fn describe_changes(
         changes.push(format!("renamed from “{}”", existing.name));
     }
     if input.email.is_none() && existing.url != input.url {
-        changes.push(format!(
-            "URL → {}",
-            validation::mask_destination(input.kind, &input.url)
-        ));
+        changes.push(match input.kind {
+            ChannelKind::Webhook => format!("URL → {}", validation::mask_url(&input.url)),
+            // Chat URLs are mostly secret token; the host says enough.
+            _ => format!(
+                "URL changed ({})",
+                url::Url::parse(&input.url)
+                    .ok()
+                    .and_then(|u| u.host_str().map(str::to_string))
+                    .unwrap_or_default()
+            ),
+        });
     }
     if stored.headers != input.headers {
         let names: Vec<&str> = input.headers.iter().map(|(n, _)| n.as_str()).collect();

@@ -210,6 +210,42 @@ async fn every_type_is_created_listed_and_keeps_its_secrets() {
         .field("channel[smtp][password]")
         .contains("someone-else"));
 
+    // The audit log says what changed, briefly, and never a secret.
+    let audit: Value = s.call("list_audit", &[("project", P)]).await.ok();
+    let details: Vec<String> = audit["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            format!(
+                "{} {}",
+                e["subject"].as_str().unwrap(),
+                e["detail"].as_str().unwrap_or("")
+            )
+        })
+        .collect();
+    assert!(
+        details.contains(&"Slack Slack, hooks.slack.com".to_string()),
+        "{details:#?}"
+    );
+    assert!(
+        details.contains(
+            &"Mail Email, ml-team@example.com, oncall@example.com via smtp.example.com:587"
+                .to_string()
+        ),
+        "{details:#?}"
+    );
+    assert!(
+        details
+            .iter()
+            .any(|d| d.starts_with("Mail SMTP settings → ") && d.contains(":2525")),
+        "{details:#?}"
+    );
+    let text = audit.to_string();
+    for secret in ["sl4ckT0ken", "d1sc0rdT0ken", "t3amsS1g", "sm7p-Passw0rd"] {
+        assert!(!text.contains(secret), "{secret} in the audit log");
+    }
+
     // Rotating makes sense for webhooks only.
     let reply = s
         .call(
