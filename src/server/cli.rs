@@ -7,6 +7,9 @@ const USAGE: &str = "usage: herald [serve [--no-dispatch] | worker | help]
   herald, herald serve       web UI, API and dispatcher in one process
   herald serve --no-dispatch web UI and API only; workers deliver
   herald worker              dispatcher only (no HTTP): delivers messages
+  herald bench [--events N] [--routings-per-event K] [--receivers R]
+               [--database sqlite|postgres://…] [--rate N | --backlog]
+                             measure delivery speed (see herald bench --help)
   herald admin create-user <username> --password-stdin [--instance-admin]
   herald admin set-password <username> --password-stdin
                              manage accounts (password read from stdin)
@@ -64,6 +67,15 @@ pub async fn main() -> ExitCode {
                 return ExitCode::from(2);
             }
             Err(super::admin::AdminError::Failed(e)) => Err(e),
+        },
+        ["bench", rest @ ..] => match super::bench::main(rest).await {
+            Ok(()) => Ok(()),
+            Err(super::bench::BenchError::Usage(problem)) => {
+                eprintln!("herald bench: {problem}");
+                eprintln!("{}", super::bench::USAGE);
+                return ExitCode::from(2);
+            }
+            Err(super::bench::BenchError::Failed(e)) => Err(e),
         },
         ["help" | "--help" | "-h"] => {
             println!("{USAGE}");

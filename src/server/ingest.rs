@@ -1,8 +1,9 @@
 //! `POST /api/v1/events`: how platforms report what happened.
-use super::dispatch::outbox::{self, Target};
+use super::intake::{Answer, Submission};
 use super::store;
 use super::AppState;
 use crate::domain::EventType;
+use crate::server::ids::token_hash;
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
@@ -181,22 +182,6 @@ fn accepted(event_id: &str, deliveries: i32) -> Response {
         .into_response()
 }
 
-async fn earlier_answer(
-    state: &AppState,
-    project_id: &str,
-    key: &str,
-) -> Result<Option<Response>, ApiError> {
-    use crate::server::db::entities::event;
-    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-    let found = event::Entity::find()
-        .filter(event::Column::ProjectId.eq(project_id))
-        .filter(event::Column::IdempotencyKey.eq(key))
-        .one(&state.db)
-        .await
-        .map_err(internal)?;
-    Ok(found.map(|e| accepted(&e.id, e.deliveries)))
-}
-
 pub async fn post_event(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
     match ingest(&state, &headers, body).await {
         Ok(response) => response,
@@ -204,74 +189,67 @@ pub async fn post_event(State(state): State<AppState>, headers: HeaderMap, body:
     }
 }
 
+fn unauthorized(message: &str) -> ApiError {
+    ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", message)
+}
+
+const UNKNOWN_TOKEN: &str = "The API token is unknown or revoked.";
+
+/// A refusal of the request itself goes only to a caller with a valid
+/// token; anyone else learns only that the token is not.
+async fn refuse(state: &AppState, token: &str, problem: ApiError) -> ApiError {
+    match store::tokens::authenticate(&state.db, token).await {
+        Ok(Some(_)) => problem,
+        Ok(None) => unauthorized(UNKNOWN_TOKEN),
+        Err(e) => internal(e),
+    }
+}
+
 async fn ingest(state: &AppState, headers: &HeaderMap, body: Body) -> Result<Response, ApiError> {
-    let token = bearer(headers).ok_or_else(|| {
-        ApiError::new(
-            StatusCode::UNAUTHORIZED,
-            "unauthorized",
-            "Send `Authorization: Bearer <project API token>`.",
-        )
-    })?;
-    let project = store::tokens::authenticate(&state.db, token)
-        .await
-        .map_err(internal)?
-        .ok_or_else(|| {
-            ApiError::new(
-                StatusCode::UNAUTHORIZED,
-                "unauthorized",
-                "The API token is unknown or revoked.",
-            )
-        })?;
+    let token = bearer(headers)
+        .ok_or_else(|| unauthorized("Send `Authorization: Bearer <project API token>`."))?;
     let is_json = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.split(';').next())
         .is_some_and(|v| v.trim().eq_ignore_ascii_case("application/json"));
     if !is_json {
-        return Err(ApiError::new(
+        let problem = ApiError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "unsupported_media_type",
             "Send the event as `Content-Type: application/json`.",
-        ));
+        );
+        return Err(refuse(state, token, problem).await);
     }
-    let bytes = axum::body::to_bytes(body, EVENT_BODY_LIMIT)
+    let parsed = match axum::body::to_bytes(body, EVENT_BODY_LIMIT).await {
+        Ok(bytes) => parse_body(&bytes),
+        Err(_) => Err(ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "body_too_large",
+            format!("The body is larger than {} KiB.", EVENT_BODY_LIMIT / 1024),
+        )),
+    };
+    let event = match parsed {
+        Ok(event) => event,
+        Err(problem) => return Err(refuse(state, token, problem).await),
+    };
+    // The token is checked with the rest of the group the intake stores.
+    let answer = state
+        .intake
+        .submit(Submission {
+            token_hash: token_hash(token),
+            event_type: event.event_type,
+            data: event.data,
+            idempotency_key: event.idempotency_key,
+        })
         .await
-        .map_err(|_| {
-            ApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "body_too_large",
-                format!("The body is larger than {} KiB.", EVENT_BODY_LIMIT / 1024),
-            )
-        })?;
-    let event = parse_body(&bytes)?;
-    if let Some(key) = &event.idempotency_key {
-        if let Some(answer) = earlier_answer(state, &project.id, key).await? {
-            return Ok(answer);
-        }
-    }
-    let result = outbox::accept(
-        &state.db,
-        &project,
-        event.event_type,
-        &event.data,
-        event.idempotency_key.as_deref(),
-        Target::Routings,
-        &state.config.public_url,
-    )
-    .await;
-    match result {
-        Ok(done) => {
-            state.wake.notify_one();
-            Ok(accepted(&done.event_id, done.deliveries))
-        }
-        // A concurrent request with the same key won the race: answer as it did.
-        Err(e) if store::is_unique_violation(&e) => match &event.idempotency_key {
-            Some(key) => earlier_answer(state, &project.id, key)
-                .await?
-                .ok_or_else(|| internal(e)),
-            None => Err(internal(e)),
-        },
-        Err(e) => Err(internal(e)),
+        .map_err(internal)?;
+    match answer {
+        Answer::Accepted {
+            event_id,
+            deliveries,
+        } => Ok(accepted(&event_id, deliveries)),
+        Answer::Unauthorized => Err(unauthorized(UNKNOWN_TOKEN)),
     }
 }
 

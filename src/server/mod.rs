@@ -2,6 +2,7 @@
 pub mod access;
 pub mod admin;
 pub mod auth;
+pub mod bench;
 pub mod cli;
 pub mod config;
 pub mod db;
@@ -9,6 +10,7 @@ pub mod dispatch;
 pub mod dry_run;
 pub mod ids;
 pub mod ingest;
+pub mod intake;
 pub mod secrets;
 pub mod state;
 pub mod store;

@@ -12,6 +12,8 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// Encrypts channel secrets and header values at rest.
     pub secrets: Arc<super::secrets::SecretBox>,
+    /// Stores the events API's events in groups.
+    pub intake: super::intake::Intake,
     /// Wakes the dispatcher when new deliveries are committed.
     pub wake: Arc<tokio::sync::Notify>,
 }

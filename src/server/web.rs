@@ -127,13 +127,23 @@ async fn open_storage(
 
 /// Connects to the database (migrating it) and builds the whole app.
 pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
-    let leptos_options = get_configuration(None)?.leptos_options;
+    build_state_with(config, get_configuration(None)?.leptos_options).await
+}
+
+/// `build_state` with given site options (the bench serves no pages).
+pub async fn build_state_with(
+    config: Config,
+    leptos_options: LeptosOptions,
+) -> anyhow::Result<AppState> {
     let (db, secrets) = open_storage(&config).await?;
+    let wake = Arc::new(tokio::sync::Notify::new());
+    let intake = super::intake::Intake::spawn(db.clone(), config.public_url.clone(), wake.clone());
     Ok(AppState {
         leptos_options,
         db,
         config: Arc::new(config),
-        wake: Arc::new(tokio::sync::Notify::new()),
+        intake,
+        wake,
         secrets,
     })
 }
@@ -172,7 +182,7 @@ pub fn with_client_address(
 
 /// Starts the dispatcher for `state` unless the configuration turns it off
 /// (`herald serve --no-dispatch`).
-pub fn start_dispatcher(state: &AppState) -> anyhow::Result<Option<Arc<Dispatcher>>> {
+pub async fn start_dispatcher(state: &AppState) -> anyhow::Result<Option<Arc<Dispatcher>>> {
     if !state.config.delivery.dispatch {
         return Ok(None);
     }
@@ -181,7 +191,8 @@ pub fn start_dispatcher(state: &AppState) -> anyhow::Result<Option<Arc<Dispatche
         state.config.delivery.clone(),
         state.wake.clone(),
         state.secrets.clone(),
-    )?;
+    )
+    .await?;
     dispatcher.spawn();
     Ok(Some(dispatcher))
 }
@@ -196,7 +207,7 @@ fn shutdown_grace(config: &Config) -> Duration {
 pub async fn serve(config: Config) -> anyhow::Result<()> {
     let grace = shutdown_grace(&config);
     let state = build_state(config).await?;
-    let dispatcher = start_dispatcher(&state)?;
+    let dispatcher = start_dispatcher(&state).await?;
     if dispatcher.is_none() {
         tracing::info!("dispatcher off (--no-dispatch): `herald worker` processes deliver");
     }
@@ -224,7 +235,8 @@ pub async fn work(config: Config) -> anyhow::Result<()> {
         config.delivery.clone(),
         Arc::new(tokio::sync::Notify::new()),
         secrets,
-    )?;
+    )
+    .await?;
     dispatcher.spawn();
     tracing::info!("Herald worker delivering messages (no web UI)");
     shutdown_signal().await;

@@ -345,6 +345,64 @@ async fn idempotency_key_returns_the_first_answer_and_creates_nothing() {
 }
 
 #[tokio::test]
+async fn concurrent_events_stored_together_keep_their_own_answers() {
+    // Requests arriving together are stored in one transaction by the
+    // intake; each still gets its own answer: a repeated key the first
+    // event's id, a second project its own routings, a bad token a 401.
+    let receiver = Receiver::start().await;
+    let (s, token, _, _) = setup(&receiver).await;
+    s.create_project("demo/other").await;
+    let other = s.create_token("demo/other").await;
+    let posts = (0..40).map(|i| {
+        let (s, token, other) = (&s, token.clone(), other.clone());
+        async move {
+            match i % 4 {
+                0 => (
+                    "same",
+                    s.post_event(&token, &completed(Some("burst"))).await,
+                ),
+                1 => ("own", s.post_event(&token, &completed(None)).await),
+                2 => ("other", s.post_event(&other, &completed(None)).await),
+                _ => (
+                    "stranger",
+                    s.post_event("hrld_nobody", &completed(None)).await,
+                ),
+            }
+        }
+    });
+    let answers = futures::future::join_all(posts).await;
+    let ids = |kind: &str| -> Vec<Value> {
+        answers
+            .iter()
+            .filter(|(k, _)| *k == kind)
+            .map(|(_, (status, body))| {
+                assert_eq!(
+                    *status,
+                    if kind == "stranger" { 401 } else { 202 },
+                    "{kind}: {body}"
+                );
+                body.clone()
+            })
+            .collect()
+    };
+    let same = ids("same");
+    assert!(same.iter().all(|b| b == &same[0]), "{same:?}");
+    assert_eq!(same[0]["deliveries"], 1);
+    let own = ids("own");
+    assert!(own
+        .iter()
+        .all(|b| b["deliveries"] == 1 && b["id"] != same[0]["id"]));
+    // demo/other has no routings: stored, nothing to deliver.
+    assert!(ids("other").iter().all(|b| b["deliveries"] == 0));
+    assert_eq!(ids("stranger").len(), 10);
+    // One delivery for the keyed event, one per unkeyed one.
+    receiver.wait_for(11, LIMIT).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(receiver.received().len(), 11);
+    assert_eq!(s.deliveries(P).await.len(), 11);
+}
+
+#[tokio::test]
 async fn bad_requests_get_json_errors_and_store_nothing() {
     let receiver = Receiver::start().await;
     let (s, token, _, _) = setup(&receiver).await;

@@ -329,7 +329,7 @@ impl TestServer {
         };
         adjust(&mut config);
         let state = web::build_state(config).await.expect("state");
-        web::start_dispatcher(&state).expect("dispatcher");
+        web::start_dispatcher(&state).await.expect("dispatcher");
         let db_handle = state.db.clone();
         let app = web::router(state);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

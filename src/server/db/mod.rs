@@ -2,10 +2,10 @@
 pub mod entities;
 pub mod migration;
 
-use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sea_orm::{
-    ConnectOptions, ConnectionTrait, Database, DatabaseBackend, DatabaseConnection, DbErr,
-    Statement, TransactionTrait,
+    ConnectOptions, ConnectionTrait, Database, DatabaseBackend, DatabaseConnection,
+    DatabaseTransaction, DbErr, SqlxSqliteConnector, Statement, TransactionTrait,
 };
 use sea_orm_migration::MigratorTrait;
 use std::time::Duration;
@@ -57,6 +57,40 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
     Ok(db)
 }
 
+/// The dispatcher's own connection: on SQLite a small pool whose commits
+/// skip the disk flush (`synchronous=NORMAL`). Claims and attempt records
+/// may be lost in a power cut, not corrupted: the lease then expires and the
+/// message is sent again (at least once). Accepted events keep the full
+/// flush; in WAL mode a flushed commit also makes every earlier one durable.
+/// On PostgreSQL the same pool; its transactions relax per commit
+/// ([`begin_relaxed`]).
+pub async fn relaxed(db: &DatabaseConnection) -> Result<DatabaseConnection, DbErr> {
+    if db.get_database_backend() != DatabaseBackend::Sqlite {
+        return Ok(db.clone());
+    }
+    let options = (*db.get_sqlite_connection_pool().connect_options())
+        .clone()
+        .synchronous(SqliteSynchronous::Normal);
+    let pool = SqlitePoolOptions::new()
+        .max_connections(4)
+        .min_connections(1)
+        .connect_with(options)
+        .await
+        .map_err(|e| DbErr::Conn(sea_orm::RuntimeErr::SqlxError(e)))?;
+    Ok(SqlxSqliteConnector::from_sqlx_sqlite_pool(pool))
+}
+
+/// A transaction whose commit does not wait for the disk on PostgreSQL
+/// (`synchronous_commit=off`): for claims and attempt records, as above.
+pub async fn begin_relaxed(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
+    let txn = db.begin().await?;
+    if is_postgres(&txn) {
+        txn.execute_unprepared("SET LOCAL synchronous_commit TO OFF")
+            .await?;
+    }
+    Ok(txn)
+}
+
 /// Applies pending migrations. On PostgreSQL instances starting together
 /// take turns: the first migrates, the others then find nothing to do.
 pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
@@ -77,4 +111,21 @@ pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
 /// True when `db` is PostgreSQL (several instances may share it).
 pub fn is_postgres<C: ConnectionTrait>(db: &C) -> bool {
     db.get_database_backend() == DatabaseBackend::Postgres
+}
+
+/// The process's turn to write to SQLite, taken by the busy write paths
+/// (event intake, attempt records, claims) before they write. SQLite has one
+/// writer at a time; writers of one process queueing here, in order, never
+/// meet in SQLite's busy handler, which backs off by sleeping (1 ms, then 2,
+/// 5, 10… up to 100 ms) and so turns contention into latency. PostgreSQL
+/// locks rows, not the database: there this is a no-op.
+pub async fn write_turn<C: ConnectionTrait>(
+    db: &C,
+) -> Option<tokio::sync::MutexGuard<'static, ()>> {
+    static SQLITE_WRITER: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+    if is_postgres(db) {
+        None
+    } else {
+        Some(SQLITE_WRITER.lock().await)
+    }
 }

@@ -3,6 +3,7 @@
 pub mod compose;
 pub mod email;
 pub mod outbox;
+pub mod recorder;
 pub mod retry;
 pub mod sender;
 pub mod signing;

@@ -5,12 +5,13 @@ use crate::domain::filters;
 use crate::domain::formats::Notice;
 use crate::domain::EventType;
 use crate::server::db::entities::{channel, delivery, event, project, routing};
-use crate::server::db::is_postgres;
+use crate::server::db::{begin_relaxed, is_postgres, write_turn};
 use crate::server::ids::{new_id, now_ms};
 use sea_orm::sea_query::{Expr, LockBehavior, LockType, Query};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseConnection, DbErr,
-    EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Statement, TransactionTrait,
+    EntityTrait, FromQueryResult, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Statement,
+    TransactionTrait,
 };
 
 pub const PENDING: &str = "pending";
@@ -73,57 +74,114 @@ pub async fn accept(
     let notice = Notice::new(event_type, &project.id, &project.name, data, public_url);
     let mut composer = Composer::new(&notice);
     let data_text = serde_json::to_string(data).map_err(|e| DbErr::Custom(e.to_string()))?;
-    // Each destination gets its channel's rendering; routings whose filters
-    // the data does not meet produce nothing.
-    let destinations: Vec<(String, Option<String>, String)> = match target {
-        Target::Routings => routing::Entity::find()
-            .filter(routing::Column::ProjectId.eq(project.id.as_str()))
-            .filter(routing::Column::EventType.eq(event_type.as_str()))
-            .filter(routing::Column::Enabled.eq(true))
-            .find_also_related(channel::Entity)
-            .all(db)
-            .await?
-            .into_iter()
-            .filter(|(r, _)| filters::stored_accepts(&r.filters, data))
-            .filter_map(|(r, c)| c.filter(|c| c.enabled).map(|c| (c, Some(r.id))))
-            .map(|(c, r)| (c.id.clone(), r, composer.compose(&c).payload))
-            .collect(),
-        Target::Channel(c, routing_id) => vec![(
-            c.id.clone(),
-            routing_id.map(str::to_string),
-            composer.compose(c).payload,
-        )],
+    let destinations = match target {
+        Target::Routings => {
+            let routings = routing::Entity::find()
+                .filter(routing::Column::ProjectId.eq(project.id.as_str()))
+                .filter(routing::Column::EventType.eq(event_type.as_str()))
+                .filter(routing::Column::Enabled.eq(true))
+                .find_also_related(channel::Entity)
+                .all(db)
+                .await?;
+            routed(&mut composer, routings.iter(), data)
+        }
+        Target::Channel(c, routing_id) => vec![Destination {
+            channel_id: c.id.clone(),
+            routing_id: routing_id.map(str::to_string),
+            payload: composer.compose(c).payload,
+        }],
     };
     // Reads happen before the transaction: on SQLite a transaction that
     // reads first and writes later can fail at once instead of waiting.
-    let txn = db.begin().await?;
-    let now = now_ms();
+    let rows = rows(
+        &project.id,
+        event_type,
+        data_text,
+        idempotency_key,
+        destinations,
+        now_ms(),
+    );
+    {
+        let _turn = write_turn(db).await;
+        let txn = db.begin().await?;
+        event::Entity::insert(rows.event).exec(&txn).await?;
+        insert_deliveries(&txn, rows.deliveries).await?;
+        txn.commit().await?;
+    }
+    if rows.accepted.deliveries > 0 {
+        // The event is stored: a lost notice only delays its delivery until
+        // the next poll, so it is no reason to fail the request.
+        if let Err(e) = announce_work(db).await {
+            tracing::warn!(error = %e, "could not announce new deliveries");
+        }
+    }
+    Ok(rows.accepted)
+}
+
+/// One message to send: to which channel, under which routing, what.
+pub struct Destination {
+    pub channel_id: String,
+    pub routing_id: Option<String>,
+    pub payload: String,
+}
+
+/// Each enabled routing (with its channel) whose filters the data meets,
+/// rendered for its channel; the others produce nothing.
+pub fn routed<'r>(
+    composer: &mut Composer<'_>,
+    routings: impl Iterator<Item = &'r (routing::Model, Option<channel::Model>)>,
+    data: &serde_json::Map<String, serde_json::Value>,
+) -> Vec<Destination> {
+    routings
+        .filter(|(r, _)| r.enabled && filters::stored_accepts(&r.filters, data))
+        .filter_map(|(r, c)| c.as_ref().filter(|c| c.enabled).map(|c| (r, c)))
+        .map(|(r, c)| Destination {
+            channel_id: c.id.clone(),
+            routing_id: Some(r.id.clone()),
+            payload: composer.compose(c).payload,
+        })
+        .collect()
+}
+
+/// The rows that store an event and its deliveries.
+pub struct Rows {
+    pub event: event::ActiveModel,
+    pub deliveries: Vec<delivery::ActiveModel>,
+    pub accepted: Accepted,
+}
+
+pub fn rows(
+    project_id: &str,
+    event_type: EventType,
+    data_text: String,
+    idempotency_key: Option<&str>,
+    destinations: Vec<Destination>,
+    now: i64,
+) -> Rows {
     let event_id = new_id();
-    event::Entity::insert(event::ActiveModel {
+    let event = event::ActiveModel {
         id: Set(event_id.clone()),
-        project_id: Set(project.id.clone()),
+        project_id: Set(project_id.to_string()),
         event_type: Set(event_type.as_str().to_string()),
         data: Set(data_text),
         idempotency_key: Set(idempotency_key.map(str::to_string)),
         deliveries: Set(destinations.len() as i32),
         created_at: Set(now),
-    })
-    .exec(&txn)
-    .await?;
+    };
     let mut delivery_ids = Vec::with_capacity(destinations.len());
-    let rows: Vec<delivery::ActiveModel> = destinations
+    let deliveries = destinations
         .into_iter()
-        .map(|(channel_id, routing_id, payload)| {
+        .map(|to| {
             let id = new_id();
             delivery_ids.push(id.clone());
             delivery::ActiveModel {
                 id: Set(id),
-                project_id: Set(project.id.clone()),
+                project_id: Set(project_id.to_string()),
                 event_id: Set(event_id.clone()),
-                channel_id: Set(channel_id),
-                routing_id: Set(routing_id),
+                channel_id: Set(to.channel_id),
+                routing_id: Set(to.routing_id),
                 event_type: Set(event_type.as_str().to_string()),
-                payload: Set(payload),
+                payload: Set(to.payload),
                 status: Set(PENDING.to_string()),
                 attempts: Set(0),
                 round_attempts: Set(0),
@@ -138,22 +196,32 @@ pub async fn accept(
             }
         })
         .collect();
-    if !rows.is_empty() {
-        delivery::Entity::insert_many(rows).exec(&txn).await?;
+    Rows {
+        event,
+        deliveries,
+        accepted: Accepted {
+            event_id,
+            deliveries: delivery_ids.len() as i32,
+            delivery_ids,
+        },
     }
-    txn.commit().await?;
-    if !delivery_ids.is_empty() {
-        // The event is stored: a lost notice only delays its delivery until
-        // the next poll, so it is no reason to fail the request.
-        if let Err(e) = announce_work(db).await {
-            tracing::warn!(error = %e, "could not announce new deliveries");
-        }
+}
+
+/// Rows per INSERT: within SQLite's 32,766 and PostgreSQL's 65,535 bound
+/// parameters (18 columns a row).
+const INSERT_CHUNK: usize = 1000;
+
+/// Inserts deliveries, many per statement.
+pub async fn insert_deliveries<C: ConnectionTrait>(
+    db: &C,
+    rows: Vec<delivery::ActiveModel>,
+) -> Result<(), DbErr> {
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let chunk: Vec<_> = rows.by_ref().take(INSERT_CHUNK).collect();
+        delivery::Entity::insert_many(chunk).exec(db).await?;
     }
-    Ok(Accepted {
-        event_id,
-        deliveries: delivery_ids.len() as i32,
-        delivery_ids,
-    })
+    Ok(())
 }
 
 /// A claimed delivery with what sending it needs.
@@ -201,49 +269,38 @@ pub async fn claim(
         candidates =
             candidates.filter(delivery::Column::ChannelId.is_not_in(skip_channels.iter().cloned()));
     }
-    if is_postgres(db) {
-        return claim_locked(db, candidates, lease_id, now + lease_ms).await;
-    }
-    // SQLite: no transaction, since there one that reads, then writes,
-    // fails at once under contention instead of waiting its turn.
-    if !lease(db, candidates, due, lease_id, now + lease_ms).await? {
-        return Ok(Vec::new());
-    }
-    let rows = delivery::Entity::find()
-        .filter(delivery::Column::LeaseId.eq(lease_id))
-        .filter(delivery::Column::Status.eq(PENDING))
-        .find_also_related(channel::Entity)
-        .all(db)
-        .await?;
-    Ok(rows
-        .into_iter()
-        .filter_map(|(d, c)| {
-            c.map(|channel| Claimed {
-                delivery: d,
-                channel,
-            })
-        })
-        .collect())
-}
-
-/// PostgreSQL: one statement locks the candidates with `FOR UPDATE SKIP
-/// LOCKED` (rows another instance is claiming at this moment are passed
-/// over, not waited for), leases them and returns them.
-async fn claim_locked(
-    db: &DatabaseConnection,
-    candidates: sea_orm::Select<delivery::Entity>,
-    lease_id: &str,
-    until: i64,
-) -> Result<Vec<Claimed>, DbErr> {
-    let locked = candidates
-        .lock_with_behavior(LockType::Update, LockBehavior::SkipLocked)
-        .into_query();
-    let leased = delivery::Entity::update_many()
-        .col_expr(delivery::Column::LeaseId, Expr::value(lease_id))
-        .col_expr(delivery::Column::LeaseUntil, Expr::value(until))
-        .filter(delivery::Column::Id.in_subquery(locked))
-        .exec_with_returning(db)
-        .await?;
+    let candidates = if is_postgres(db) {
+        // Rows another instance is claiming at this moment are passed over,
+        // not waited for.
+        candidates
+            .lock_with_behavior(LockType::Update, LockBehavior::SkipLocked)
+            .into_query()
+    } else {
+        candidates.into_query()
+    };
+    // One statement picks the candidates, leases those still due and
+    // returns them. On SQLite it waits for the process's write turn.
+    let leased = {
+        let _turn = write_turn(db).await;
+        let txn = begin_relaxed(db).await?;
+        // RETURNING by hand: sea-orm offers it on SQLite only behind a
+        // feature flag, though every SQLite Herald bundles (3.35+) has it.
+        let mut statement = delivery::Entity::update_many()
+            .col_expr(delivery::Column::LeaseId, Expr::value(lease_id))
+            .col_expr(delivery::Column::LeaseUntil, Expr::value(now + lease_ms))
+            .filter(delivery::Column::Id.in_subquery(candidates))
+            .filter(due)
+            .into_query();
+        statement.returning_all();
+        let leased = txn
+            .query_all(txn.get_database_backend().build(&statement))
+            .await?
+            .iter()
+            .map(|row| delivery::Model::from_query_result(row, ""))
+            .collect::<Result<Vec<_>, _>>()?;
+        txn.commit().await?;
+        leased
+    };
     if leased.is_empty() {
         return Ok(Vec::new());
     }
@@ -266,29 +323,6 @@ async fn claim_locked(
             })
         })
         .collect())
-}
-
-/// Sets `lease_id` on the candidates that are still due; false when there
-/// were none.
-async fn lease<C: ConnectionTrait>(
-    db: &C,
-    candidates: sea_orm::Select<delivery::Entity>,
-    due: sea_orm::sea_query::SimpleExpr,
-    lease_id: &str,
-    until: i64,
-) -> Result<bool, DbErr> {
-    let ids: Vec<String> = candidates.into_tuple().all(db).await?;
-    if ids.is_empty() {
-        return Ok(false);
-    }
-    delivery::Entity::update_many()
-        .col_expr(delivery::Column::LeaseId, Expr::value(lease_id))
-        .col_expr(delivery::Column::LeaseUntil, Expr::value(until))
-        .filter(delivery::Column::Id.is_in(ids))
-        .filter(due)
-        .exec(db)
-        .await?;
-    Ok(true)
 }
 
 /// When the next delivery falls due, for the worker's sleep. Deliveries of

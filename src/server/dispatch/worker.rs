@@ -1,19 +1,17 @@
 //! The dispatcher: claims due deliveries, sends them with bounded
 //! concurrency (overall and per channel), records every attempt, schedules
 //! retries and disables channels that keep failing.
-use super::outbox::{self, Claimed, FAILED, PENDING, SUCCEEDED};
+use super::outbox::{self, Claimed};
+use super::recorder::{Record, Recorder};
 use super::retry::parse_retry_after;
 use super::sender::{Outcome, Sender};
 use crate::server::config::DeliveryConfig;
-use crate::server::db::entities::{attempt, channel, delivery};
-use crate::server::db::is_postgres;
+use crate::server::db::entities::delivery;
+use crate::server::db::{is_postgres, write_turn};
 use crate::server::ids::{new_id, now_ms};
 use sea_orm::sea_query::Expr;
 use sea_orm::sqlx::postgres::{PgListener, PgPool};
-use sea_orm::{
-    ActiveValue::Set, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter,
-    TransactionTrait,
-};
+use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -33,6 +31,7 @@ const BUSY_WAIT: Duration = Duration::from_millis(50);
 pub struct Dispatcher {
     db: DatabaseConnection,
     sender: Sender,
+    recorder: Recorder,
     config: DeliveryConfig,
     wake: Arc<Notify>,
     slots: Arc<Semaphore>,
@@ -44,7 +43,9 @@ pub struct Dispatcher {
 }
 
 impl Dispatcher {
-    pub fn new(
+    /// `db` is the instance's connection; the dispatcher writes through its
+    /// own relaxed one (`db::relaxed`).
+    pub async fn new(
         db: DatabaseConnection,
         config: DeliveryConfig,
         wake: Arc<Notify>,
@@ -53,7 +54,9 @@ impl Dispatcher {
         let sender = Sender::new(config.timeout, config.allowed_networks.clone(), secrets)?;
         // A lease outlives the longest attempt, so only a dead worker loses one.
         let lease_ms = (config.timeout + Duration::from_secs(5)).as_millis() as i64;
+        let db = crate::server::db::relaxed(&db).await?;
         Ok(Arc::new(Dispatcher {
+            recorder: Recorder::spawn(db.clone(), config.clone()),
             slots: Arc::new(Semaphore::new(config.max_in_flight)),
             db,
             sender,
@@ -91,6 +94,7 @@ impl Dispatcher {
         {
             tracing::warn!("deliveries still in flight at shutdown; their leases will expire");
         }
+        self.recorder.flush(grace).await;
     }
 
     async fn run(self: Arc<Self>) {
@@ -178,7 +182,7 @@ impl Dispatcher {
             let lease = lease_id.to_string();
             tokio::spawn(async move {
                 let channel_id = job.channel.id.clone();
-                this.deliver(job, &lease).await;
+                this.deliver(job, lease).await;
                 this.release_channel(&channel_id);
                 drop(permit);
                 this.wake.notify_one();
@@ -200,12 +204,18 @@ impl Dispatcher {
         }
     }
 
-    async fn deliver(&self, job: Claimed, lease_id: &str) {
+    /// Sends, then queues the attempt for the recorder; the slot is free
+    /// again once it is queued (the lease keeps the delivery ours until
+    /// the record is written).
+    async fn deliver(&self, job: Claimed, lease_id: String) {
         let outcome = self.sender.send(&job.delivery, &job.channel).await;
-        if let Err(e) = record(&self.db, &self.config, &job, lease_id, &outcome).await {
-            // The lease runs out and another claim retries the delivery.
-            tracing::error!(delivery = %job.delivery.id, error = %e, "could not record attempt");
-        }
+        self.recorder
+            .submit(Record {
+                job,
+                lease_id,
+                outcome,
+            })
+            .await;
     }
 }
 
@@ -215,6 +225,7 @@ async fn release_leases(
     delivery_ids: Vec<String>,
     lease_id: &str,
 ) -> Result<(), DbErr> {
+    let _turn = write_turn(db).await;
     delivery::Entity::update_many()
         .col_expr(
             delivery::Column::LeaseId,
@@ -237,11 +248,13 @@ async fn release_leases(
 pub fn spawn_listener(pool: PgPool, wake: Arc<Notify>) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         loop {
-            if let Err(e) = listen(&pool, &wake).await {
-                tracing::warn!(error = %e, "PostgreSQL wake-up channel failed; reconnecting");
-            }
+            let result = listen(&pool, &wake).await;
+            // A closed pool means the instance is stopping: nothing to report.
             if pool.is_closed() {
                 return;
+            }
+            if let Err(e) = result {
+                tracing::warn!(error = %e, "PostgreSQL wake-up channel failed; reconnecting");
             }
             wake.notify_one();
             tokio::time::sleep(IDLE_POLL).await;
@@ -264,13 +277,18 @@ async fn listen(pool: &PgPool, wake: &Notify) -> Result<(), sea_orm::sqlx::Error
 
 /// What happens to a delivery after an attempt.
 #[derive(Debug, PartialEq, Eq)]
-enum Next {
+pub(super) enum Next {
     Done,
     RetryAt(i64),
     GiveUp,
 }
 
-fn decide(config: &DeliveryConfig, round_attempts_after: i32, outcome: &Outcome, now: i64) -> Next {
+pub(super) fn decide(
+    config: &DeliveryConfig,
+    round_attempts_after: i32,
+    outcome: &Outcome,
+    now: i64,
+) -> Next {
     if outcome.succeeded() {
         return Next::Done;
     }
@@ -290,152 +308,12 @@ fn decide(config: &DeliveryConfig, round_attempts_after: i32, outcome: &Outcome,
     Next::RetryAt(now + delay.as_millis() as i64)
 }
 
-fn describe_error(outcome: &Outcome) -> Option<String> {
+pub(super) fn describe_error(outcome: &Outcome) -> Option<String> {
     match (outcome.status, &outcome.error_message) {
         (_, Some(message)) => Some(message.clone()),
         (Some(status), None) if !outcome.succeeded() => Some(format!("HTTP {status}")),
         _ => None,
     }
-}
-
-/// Records the attempt and moves the delivery on, in one transaction, only
-/// while `lease_id` still holds it: a worker whose lease expired cannot
-/// overwrite the new owner's work.
-pub async fn record(
-    db: &DatabaseConnection,
-    config: &DeliveryConfig,
-    job: &Claimed,
-    lease_id: &str,
-    outcome: &Outcome,
-) -> Result<(), DbErr> {
-    let now = now_ms();
-    let d = &job.delivery;
-    let round_after = d.round_attempts + 1;
-    let next = decide(config, round_after, outcome, now);
-    let (status, next_at, completed) = match next {
-        Next::Done => (SUCCEEDED, d.next_attempt_at, Some(now)),
-        Next::GiveUp => (FAILED, d.next_attempt_at, Some(now)),
-        Next::RetryAt(at) => (PENDING, at, None),
-    };
-    let error = describe_error(outcome);
-    let txn = db.begin().await?;
-    let moved = delivery::Entity::update_many()
-        .col_expr(delivery::Column::Status, Expr::value(status))
-        .col_expr(
-            delivery::Column::Attempts,
-            Expr::col(delivery::Column::Attempts).add(1),
-        )
-        .col_expr(delivery::Column::RoundAttempts, Expr::value(round_after))
-        .col_expr(delivery::Column::NextAttemptAt, Expr::value(next_at))
-        .col_expr(
-            delivery::Column::LeaseId,
-            Expr::value(Option::<String>::None),
-        )
-        .col_expr(
-            delivery::Column::LeaseUntil,
-            Expr::value(Option::<i64>::None),
-        )
-        .col_expr(
-            delivery::Column::LastStatusCode,
-            Expr::value(outcome.status.map(i32::from)),
-        )
-        .col_expr(delivery::Column::LastError, Expr::value(error.clone()))
-        .col_expr(delivery::Column::UpdatedAt, Expr::value(now))
-        .col_expr(delivery::Column::CompletedAt, Expr::value(completed))
-        .filter(delivery::Column::Id.eq(d.id.as_str()))
-        .filter(delivery::Column::LeaseId.eq(lease_id))
-        .exec(&txn)
-        .await?;
-    if moved.rows_affected != 1 {
-        txn.rollback().await?;
-        tracing::warn!(delivery = %d.id, "lease lost before the attempt was recorded");
-        return Ok(());
-    }
-    let to_json = |pairs: &Vec<(String, String)>| serde_json::to_string(pairs).unwrap_or_default();
-    attempt::Entity::insert(attempt::ActiveModel {
-        id: Set(new_id()),
-        delivery_id: Set(d.id.clone()),
-        attempt_no: Set(d.attempts + 1),
-        started_at: Set(outcome.started_at),
-        duration_ms: Set(outcome.duration_ms),
-        request_headers: Set(to_json(&outcome.request_headers)),
-        response_status: Set(outcome.status.map(i32::from)),
-        response_headers: Set(outcome.status.map(|_| to_json(&outcome.response_headers))),
-        response_body: Set(outcome.response_body.clone()),
-        error_kind: Set(outcome.error_kind.map(str::to_string)),
-        error_message: Set(outcome.error_message.clone()),
-    })
-    .exec(&txn)
-    .await?;
-    update_channel_health(&txn, config, &job.channel.id, outcome, now).await?;
-    txn.commit().await?;
-    Ok(())
-}
-
-async fn update_channel_health<C: sea_orm::ConnectionTrait>(
-    db: &C,
-    config: &DeliveryConfig,
-    channel_id: &str,
-    outcome: &Outcome,
-    now: i64,
-) -> Result<(), DbErr> {
-    if outcome.succeeded() {
-        channel::Entity::update_many()
-            .col_expr(
-                channel::Column::FailingSince,
-                Expr::value(Option::<i64>::None),
-            )
-            .col_expr(channel::Column::ConsecutiveFailures, Expr::value(0))
-            .filter(channel::Column::Id.eq(channel_id))
-            .filter(channel::Column::ConsecutiveFailures.gt(0))
-            .exec(db)
-            .await?;
-        return Ok(());
-    }
-    let Some(current) = channel::Entity::find_by_id(channel_id).one(db).await? else {
-        return Ok(());
-    };
-    let failing_since = current.failing_since.unwrap_or(now);
-    let failures = current.consecutive_failures + 1;
-    let long_enough = now - failing_since >= config.disable_after.as_millis() as i64;
-    let reason = if outcome.status == Some(410) {
-        Some("The receiver answered 410 Gone: it no longer accepts messages.".to_string())
-    } else if long_enough && failures as u32 >= config.disable_min_failures {
-        Some(format!(
-            "Every delivery failed for {} ({failures} failures in a row); last error: {}.",
-            human_duration(now - failing_since),
-            describe_error(outcome).unwrap_or_else(|| "unknown".into())
-        ))
-    } else {
-        None
-    };
-    let mut update = channel::Entity::update_many()
-        .col_expr(
-            channel::Column::FailingSince,
-            Expr::value(Some(failing_since)),
-        )
-        .col_expr(channel::Column::ConsecutiveFailures, Expr::value(failures))
-        .filter(channel::Column::Id.eq(channel_id));
-    if let Some(reason) = reason {
-        tracing::warn!(channel = %channel_id, %reason, "channel disabled automatically");
-        update = update
-            .col_expr(channel::Column::Enabled, Expr::value(false))
-            .col_expr(channel::Column::DisabledReason, Expr::value(Some(reason)))
-            .col_expr(channel::Column::UpdatedAt, Expr::value(now));
-    }
-    update.exec(db).await?;
-    Ok(())
-}
-
-fn human_duration(ms: i64) -> String {
-    let secs = ms / 1000;
-    let (n, unit) = match secs {
-        s if s >= 86_400 => (s / 86_400, "day"),
-        s if s >= 3600 => (s / 3600, "hour"),
-        s if s >= 60 => (s / 60, "minute"),
-        s => (s, "second"),
-    };
-    format!("{n} {unit}{}", if n == 1 { "" } else { "s" })
 }
 
 #[cfg(test)]
@@ -496,12 +374,5 @@ mod tests {
         let mut o = answered(429);
         o.retry_after = Some("120".into());
         assert_eq!(decide(&c, 1, &o, 0), Next::RetryAt(120_000));
-    }
-
-    #[test]
-    fn durations_read_as_words() {
-        assert_eq!(human_duration(5 * 86_400_000), "5 days");
-        assert_eq!(human_duration(90_000), "1 minute");
-        assert_eq!(human_duration(3_000), "3 seconds");
     }
 }

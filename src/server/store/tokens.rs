@@ -9,7 +9,7 @@ use sea_orm::{
 
 /// How stale `last_used_at` may get before a request refreshes it; saves a
 /// write on every API call.
-const LAST_USED_RESOLUTION_MS: i64 = 60_000;
+pub const LAST_USED_RESOLUTION_MS: i64 = 60_000;
 
 fn view(model: api_token::Model) -> TokenView {
     TokenView {
