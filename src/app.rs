@@ -151,7 +151,7 @@ fn UserMenu() -> impl IntoView {
         let path = location.pathname.get();
         path == "/sign-in" || path == "/setup"
     });
-    let viewer = Resource::new(move || on_auth_page.get(), |_| current_user());
+    let viewer = crate::api::resource::load(move || on_auth_page.get(), |_| current_user());
     let sign_out = ServerAction::<SignOut>::new();
     view! {
         <Transition fallback=|| ()>
