@@ -252,15 +252,18 @@ impl Asset {
     }
 
     fn compress(&self, coding: Coding) -> Option<Arc<[u8]>> {
-        let (extension, compress): (_, fn(&[u8]) -> std::io::Result<Vec<u8>>) = match coding {
-            Coding::Brotli => ("br", brotli),
-            Coding::Gzip => ("gz", gzip),
+        let extension = match coding {
+            Coding::Brotli => "br",
+            Coding::Gzip => "gz",
         };
         let encoded = match precompressed(&self.path, extension) {
             Some(bytes) => bytes,
-            None => compress(&self.identity)
-                .inspect_err(|e| tracing::error!("cannot compress {}: {e}", self.path.display()))
-                .ok()?,
+            None => match coding {
+                Coding::Brotli => brotli(&self.identity),
+                Coding::Gzip => gzip(&self.identity),
+            }
+            .inspect_err(|e| tracing::error!("cannot compress {}: {e}", self.path.display()))
+            .ok()?,
         };
         // An encoding that saves nothing is not worth a decode.
         (encoded.len() < self.identity.len()).then(|| encoded.into())
