@@ -2,9 +2,10 @@
 //! favicon): served compressed, with cache lifetimes that match their names.
 //!
 //! Each file is compressed once per process, on its first request, and kept
-//! in memory: brotli and gzip siblings that `cargo leptos build --release
-//! --precompress` wrote next to a file are used as they are, anything else
-//! is compressed here, so a debug build is served compressed too. A file
+//! in memory, so a debug build is served compressed too. A `.br` sibling
+//! that `cargo leptos build --release --precompress` wrote is used as it
+//! is (the same quality, without the seconds it takes); its `.gz` siblings
+//! are not, as they are a fifth larger than gzip -9 here. A file
 //! whose name carries cargo-leptos' content hash (`hash-files = true`) never
 //! changes under that name and is cached for a year; every other file is
 //! revalidated on each use through its ETag.
@@ -229,8 +230,8 @@ impl Asset {
         })
     }
 
-    /// The file in `coding`, compressed on first use (or read from the
-    /// sibling a build step wrote); `None` if that saves nothing.
+    /// The file in `coding`, compressed on first use (brotli may come from
+    /// the sibling a build step wrote); `None` if that saves nothing.
     async fn encoded(self: &Arc<Self>, coding: Coding) -> Option<Arc<[u8]>> {
         if !self.compressible {
             return None;
@@ -252,11 +253,11 @@ impl Asset {
     }
 
     fn compress(&self, coding: Coding) -> Option<Arc<[u8]>> {
-        let extension = match coding {
-            Coding::Brotli => "br",
-            Coding::Gzip => "gz",
+        let built = match coding {
+            Coding::Brotli => precompressed(&self.path, "br"),
+            Coding::Gzip => None,
         };
-        let encoded = match precompressed(&self.path, extension) {
+        let encoded = match built {
             Some(bytes) => bytes,
             None => match coding {
                 Coding::Brotli => brotli(&self.identity),
@@ -391,8 +392,8 @@ impl AcceptEncoding {
     }
 }
 
-/// A sibling `file.gz`/`file.br` that a build step wrote, if newer than
-/// the file itself (a stale one would serve old bytes).
+/// A sibling `file.<extension>` that a build step wrote, if newer than the
+/// file itself (a stale one would serve old bytes).
 fn precompressed(path: &Path, extension: &str) -> Option<Vec<u8>> {
     let mut name = path.file_name()?.to_os_string();
     name.push(".");

@@ -201,3 +201,43 @@ async fn nothing_outside_the_site_root_is_served() {
     let (status, _) = raw_get(&server, "/pkg/herald.js").await;
     assert_eq!(status, 200);
 }
+
+fn brotli_at(data: &[u8], quality: i32) -> Vec<u8> {
+    let params = brotli::enc::BrotliEncoderParams {
+        quality,
+        ..Default::default()
+    };
+    let mut out = Vec::new();
+    brotli::BrotliCompress(&mut &data[..], &mut out, &params).unwrap();
+    out
+}
+
+#[tokio::test]
+async fn a_built_brotli_sibling_is_served_as_it_is_unless_stale() {
+    let (dir, wasm) = site();
+    let pkg = dir.path().join("site/pkg");
+    // Quality 0: unlike what the server would make itself, so it shows.
+    let built = brotli_at(&wasm, 0);
+    std::fs::write(pkg.join(format!("{HASHED_WASM}.br")), &built).unwrap();
+    let script = std::fs::read(pkg.join("herald.js")).unwrap();
+    let stale = pkg.join("herald.js.br");
+    std::fs::write(&stale, brotli_at(&script, 0)).unwrap();
+    let long_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+    std::fs::File::options()
+        .write(true)
+        .open(&stale)
+        .unwrap()
+        .set_modified(long_ago)
+        .unwrap();
+    let server = start(dir.path()).await;
+
+    let res = get(&server, &format!("/pkg/{HASHED_WASM}"), Some("br")).await;
+    assert_eq!(header(&res, "content-encoding"), Some("br"));
+    assert_eq!(res.bytes().await.unwrap(), built);
+
+    let res = get(&server, "/pkg/herald.js", Some("br")).await;
+    assert_eq!(header(&res, "content-encoding"), Some("br"));
+    let body = res.bytes().await.unwrap();
+    assert_ne!(body, brotli_at(&script, 0), "a stale sibling was served");
+    assert_eq!(unbrotli(&body), script);
+}
