@@ -19,7 +19,7 @@ use crate::pages::{
     users::UsersPage,
 };
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
 use leptos_router::{
     components::{Redirect, Route, Router, Routes, A},
     hooks::{use_location, use_params_map},
@@ -36,6 +36,9 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="color-scheme" content="light"/>
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
                 <AutoReload options=options.clone()/>
+                // The stylesheet's name carries its content hash when the
+                // build hashes file names; only the server knows that name.
+                <HashedStylesheet id="leptos" options=options.clone()/>
                 <HydrationScripts options/>
                 <MetaTags/>
             </head>
@@ -57,7 +60,6 @@ pub fn App() -> impl IntoView {
         }
     });
     view! {
-        <Stylesheet id="leptos" href="/pkg/herald.css"/>
         <Title formatter=|title: String| {
             if title.is_empty() { "Herald".to_string() } else { format!("{title} · Herald") }
         }/>
@@ -151,7 +153,7 @@ fn UserMenu() -> impl IntoView {
         let path = location.pathname.get();
         path == "/sign-in" || path == "/setup"
     });
-    let viewer = Resource::new(move || on_auth_page.get(), |_| current_user());
+    let viewer = crate::api::resource::load(move || on_auth_page.get(), |_| current_user());
     let sign_out = ServerAction::<SignOut>::new();
     view! {
         <Transition fallback=|| ()>

@@ -8,6 +8,7 @@ pub mod dry_run;
 pub mod error;
 pub mod members;
 pub mod projects;
+pub mod resource;
 pub mod routings;
 pub mod session;
 pub mod templates;

@@ -36,14 +36,17 @@ impl SettingsTab {
 
 /// The project of the current settings page, with the caller's role.
 #[derive(Clone, Copy)]
-struct CurrentProject(Resource<Result<ProjectSummary, AppError>>);
+struct CurrentProject(crate::api::resource::Loaded<Result<ProjectSummary, AppError>>);
 
 /// The project of the route, loaded once per page: the first caller (the
 /// page, or else `SettingsLayout`) loads it for everything below.
 fn use_current_project() -> CurrentProject {
     use_context::<CurrentProject>().unwrap_or_else(|| {
         let project = use_project_name();
-        let current = CurrentProject(Resource::new(move || project.get(), get_project));
+        let current = CurrentProject(crate::api::resource::load(
+            move || project.get(),
+            get_project,
+        ));
         provide_context(current);
         current
     })

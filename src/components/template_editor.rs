@@ -46,7 +46,7 @@ pub fn TemplateEditor(
             DEBOUNCE,
         );
     };
-    let preview = Resource::new(
+    let preview = crate::api::resource::load(
         move || (project.get(), settled.get()),
         move |(project, (template, event))| {
             preview_template(

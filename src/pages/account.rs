@@ -15,7 +15,7 @@ pub fn AccountPage() -> impl IntoView {
     let change_error = action_error(change);
     let revoke_error = action_error(revoke);
     let change_form = reset_on_success(change);
-    let sessions = Resource::new(
+    let sessions = crate::api::resource::load(
         move || {
             (
                 change.version().get(),

@@ -17,7 +17,7 @@ pub fn AuditLogPage() -> impl IntoView {
                 .unwrap_or(1)
         })
     });
-    let log = Resource::new(
+    let log = crate::api::resource::load(
         move || (project.get(), page.get()),
         |(p, n)| list_audit(p, n),
     );

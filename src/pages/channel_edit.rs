@@ -32,7 +32,7 @@ pub fn ChannelEditPage() -> impl IntoView {
             saves.update(|n| *n += 1);
         }
     });
-    let channel = Resource::new(
+    let channel = crate::api::resource::load(
         move || (project.get(), id.get(), saves.get(), rotate.version().get()),
         |(project, id, ..)| get_channel(project, id),
     );
@@ -45,7 +45,7 @@ pub fn ChannelEditPage() -> impl IntoView {
                 .or_else(|| q.get("rotated").map(|t| (t, "Secret rotated.")))
         })
     });
-    let new_secret = Resource::new(
+    let new_secret = crate::api::resource::load(
         move || (project.get(), id.get(), reveal.get()),
         |(project, id, reveal)| async move {
             match reveal {

@@ -24,7 +24,7 @@ pub fn ChannelNewPage() -> impl IntoView {
     });
     let create = ServerAction::<CreateChannel>::new();
     let error = action_error(create);
-    let exists = Resource::new(move || project.get(), get_project);
+    let exists = crate::api::resource::load(move || project.get(), get_project);
     let succeeded = Memo::new(move |_| create.value().with(|v| matches!(v, Some(Ok(_)))));
 
     view! {

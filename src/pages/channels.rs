@@ -18,7 +18,7 @@ pub fn ChannelsPage() -> impl IntoView {
     let toggle = ServerAction::<SetChannelEnabled>::new();
     let delete = ServerAction::<DeleteChannel>::new();
     let test = ServerAction::<SendChannelTest>::new();
-    let channels = Resource::new(
+    let channels = crate::api::resource::load(
         move || {
             (
                 project.get(),

@@ -57,11 +57,11 @@ pub fn DeliveriesPage() -> impl IntoView {
                 .unwrap_or(1)
         })
     });
-    let deliveries = Resource::new(
+    let deliveries = crate::api::resource::load(
         move || (project.get(), filter.get(), page.get()),
         |(project, filter, page)| list_deliveries(project, filter, page),
     );
-    let channels = Resource::new(move || project.get(), list_channels);
+    let channels = crate::api::resource::load(move || project.get(), list_channels);
 
     view! {
         <Title text=move || format!("Deliveries · {}", project.get())/>
@@ -252,7 +252,7 @@ pub fn DeliveryPageView() -> impl IntoView {
     let id = Signal::derive(move || params.with(|p| p.get("id").unwrap_or_default()));
     let redeliver = ServerAction::<Redeliver>::new();
     let error = action_error(redeliver);
-    let detail = Resource::new(
+    let detail = crate::api::resource::load(
         move || (project.get(), id.get(), redeliver.version().get()),
         |(project, id, _)| get_delivery(project, id),
     );

@@ -24,8 +24,8 @@ pub fn DryRunPage() -> impl IntoView {
     let project = use_project_name();
     let query = use_query_map();
     let source = Signal::derive(move || query.with(|q| q.get("source").unwrap_or_default()));
-    let events = Resource::new(move || project.get(), list_recent_events);
-    let report = Resource::new(
+    let events = crate::api::resource::load(move || project.get(), list_recent_events);
+    let report = crate::api::resource::load(
         move || (project.get(), source.get()),
         |(project, source)| async move {
             if source.is_empty() {

@@ -20,7 +20,7 @@ pub fn MembersPage() -> impl IntoView {
     let remove_error = action_error(remove);
     let is_admin = use_is_admin();
     let add_form = reset_on_success(add);
-    let members = Resource::new(
+    let members = crate::api::resource::load(
         move || {
             (
                 project.get(),

@@ -7,7 +7,7 @@ use leptos_meta::Title;
 pub fn ProjectsPage() -> impl IntoView {
     let create = ServerAction::<CreateProject>::new();
     let error = action_error(create);
-    let projects = Resource::new(move || create.version().get(), |_| list_projects());
+    let projects = crate::api::resource::load(move || create.version().get(), |_| list_projects());
 
     view! {
         <Title text="Projects"/>

@@ -31,7 +31,7 @@ pub fn RoutingEditPage() -> impl IntoView {
             saves.update(|n| *n += 1);
         }
     });
-    let routing = Resource::new(
+    let routing = crate::api::resource::load(
         move || (project.get(), id.get(), saves.get()),
         |(project, id, _)| get_routing(project, id),
     );

@@ -27,7 +27,7 @@ pub fn RoutingsPage() -> impl IntoView {
     let toggle_error = action_error(toggle);
     let delete_error = action_error(delete);
     let is_admin = use_is_admin();
-    let routings = Resource::new(
+    let routings = crate::api::resource::load(
         move || {
             (
                 project.get(),
@@ -38,7 +38,7 @@ pub fn RoutingsPage() -> impl IntoView {
         },
         |(project, ..)| list_routings(project),
     );
-    let channels = Resource::new(move || project.get(), list_channels);
+    let channels = crate::api::resource::load(move || project.get(), list_channels);
 
     view! {
         <Title text=move || format!("Project Notifications · {}", project.get())/>

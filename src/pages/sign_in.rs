@@ -10,7 +10,7 @@ pub fn SignInPage() -> impl IntoView {
     let error = action_error(sign_in);
     let query = use_query_map();
     let next = move || query.with(|q| q.get("next")).unwrap_or_default();
-    let setup = Resource::new(|| (), |_| needs_setup());
+    let setup = crate::api::resource::load(|| (), |_| needs_setup());
 
     view! {
         <Title text="Sign in"/>
@@ -78,7 +78,7 @@ pub fn SignInPage() -> impl IntoView {
 pub fn SetupPage() -> impl IntoView {
     let set_up = ServerAction::<SetUp>::new();
     let error = action_error(set_up);
-    let setup = Resource::new(|| (), |_| needs_setup());
+    let setup = crate::api::resource::load(|| (), |_| needs_setup());
 
     view! {
         <Title text="Set up Herald"/>

@@ -16,7 +16,7 @@ pub fn TokensPage() -> impl IntoView {
     let revoke = ServerAction::<RevokeToken>::new();
     let create_error = action_error(create);
     let revoke_error = action_error(revoke);
-    let tokens = Resource::new(
+    let tokens = crate::api::resource::load(
         move || {
             (
                 project.get(),
@@ -27,7 +27,7 @@ pub fn TokensPage() -> impl IntoView {
         |(project, ..)| list_tokens(project),
     );
     // Without JavaScript the new token arrives through a one-time reveal.
-    let parked = Resource::new(
+    let parked = crate::api::resource::load(
         move || (project.get(), query.with(|q| q.get("created"))),
         |(project, reveal)| async move {
             match reveal {

@@ -16,7 +16,7 @@ pub fn UsersPage() -> impl IntoView {
     let toggle_error = action_error(toggle);
     let delete_error = action_error(delete);
     let create_form = reset_on_success(create);
-    let users = Resource::new(
+    let users = crate::api::resource::load(
         move || {
             (
                 create.version().get(),

@@ -1,6 +1,7 @@
 //! Everything that runs only on the server: storage, configuration, wiring.
 pub mod access;
 pub mod admin;
+pub mod assets;
 pub mod auth;
 pub mod bench;
 pub mod cli;

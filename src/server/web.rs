@@ -127,7 +127,9 @@ async fn open_storage(
 
 /// Connects to the database (migrating it) and builds the whole app.
 pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
-    build_state_with(config, get_configuration(None)?.leptos_options).await
+    let mut leptos_options = get_configuration(None)?.leptos_options;
+    super::assets::detect_hashed_build(&mut leptos_options);
+    build_state_with(config, leptos_options).await
 }
 
 /// `build_state` with given site options (the bench serves no pages).
@@ -161,7 +163,7 @@ pub fn router(state: AppState) -> Router {
             move || provide_context(context_state.clone()),
             move || shell(shell_options.clone()),
         )
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .fallback(super::assets::serve)
         .layer(middleware::from_fn(server_fn_error_status))
         .layer(middleware::from_fn_with_state(
             state.clone(),

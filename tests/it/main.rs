@@ -4,6 +4,7 @@
 //! (see `support.rs`).
 mod access;
 mod accounts;
+mod assets;
 mod bench;
 mod channel_types;
 mod channels;

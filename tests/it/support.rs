@@ -302,7 +302,24 @@ impl TestServer {
         Self::launch(|_| {}).await
     }
 
+    /// A server with no user whose static files come from `site_root`.
+    pub async fn start_serving(site_root: &std::path::Path) -> TestServer {
+        let root = site_root.display().to_string();
+        Self::launch_with(
+            |_| {},
+            move |state| state.leptos_options.site_root = root.into(),
+        )
+        .await
+    }
+
     async fn launch(adjust: impl FnOnce(&mut Config)) -> TestServer {
+        Self::launch_with(adjust, |_| {}).await
+    }
+
+    async fn launch_with(
+        adjust: impl FnOnce(&mut Config),
+        adjust_state: impl FnOnce(&mut herald::server::AppState),
+    ) -> TestServer {
         // Server errors show in a failing test's output (RUST_LOG to see more).
         let _ = tracing_subscriber::fmt()
             .with_test_writer()
@@ -328,7 +345,8 @@ impl TestServer {
             auth: Default::default(),
         };
         adjust(&mut config);
-        let state = web::build_state(config).await.expect("state");
+        let mut state = web::build_state(config).await.expect("state");
+        adjust_state(&mut state);
         web::start_dispatcher(&state).await.expect("dispatcher");
         let db_handle = state.db.clone();
         let app = web::router(state);
