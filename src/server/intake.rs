@@ -6,7 +6,7 @@
 //! request gets its answer only after that commit, so a 202 still means
 //! the event and its deliveries are on disk.
 use super::db::entities::{api_token, channel, event, project, routing};
-use super::db::write_turn;
+use super::db::{begin_durable, write_turn};
 use super::dispatch::compose::Composer;
 use super::dispatch::outbox::{self, Accepted};
 use super::store::is_unique_violation;
@@ -15,7 +15,7 @@ use crate::domain::formats::Notice;
 use crate::domain::EventType;
 use crate::server::ids::now_ms;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, TransactionTrait};
+use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter};
 use serde_json::{Map, Value};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -53,9 +53,19 @@ pub struct Intake {
 impl Intake {
     /// Starts the storing task on the current runtime. `wake` tells this
     /// process's dispatcher about new deliveries.
-    pub fn spawn(db: DatabaseConnection, public_url: String, wake: Arc<Notify>) -> Intake {
+    pub fn spawn(
+        db: DatabaseConnection,
+        writer: DatabaseConnection,
+        public_url: String,
+        wake: Arc<Notify>,
+    ) -> Intake {
         let (queue, inbox) = mpsc::channel(QUEUE);
-        tokio::spawn(run(db, public_url, wake, inbox));
+        let store = Store {
+            db,
+            writer,
+            public_url,
+        };
+        tokio::spawn(run(store, wake, inbox));
         Intake { queue }
     }
 
@@ -72,12 +82,14 @@ impl Intake {
     }
 }
 
-async fn run(
+/// Where the intake reads (the pool) and writes (the writer).
+struct Store {
     db: DatabaseConnection,
+    writer: DatabaseConnection,
     public_url: String,
-    wake: Arc<Notify>,
-    mut inbox: mpsc::Receiver<(Submission, Reply)>,
-) {
+}
+
+async fn run(store: Store, wake: Arc<Notify>, mut inbox: mpsc::Receiver<(Submission, Reply)>) {
     let mut group = Vec::with_capacity(GROUP);
     while let Some(first) = inbox.recv().await {
         group.push(first);
@@ -88,7 +100,7 @@ async fn run(
             }
         }
         let (submissions, replies): (Vec<_>, Vec<_>) = group.drain(..).unzip();
-        let answers = store_group(&db, &public_url, &submissions).await;
+        let answers = store_group(&store, &submissions).await;
         if answers
             .iter()
             .any(|a| matches!(a, Ok(Answer::Accepted { deliveries, .. }) if *deliveries > 0))
@@ -104,35 +116,27 @@ async fn run(
 /// Stores a group; when its transaction fails, each event on its own, so
 /// one event's problem (say, a key another instance just stored) cannot
 /// fail the others.
-async fn store_group(
-    db: &DatabaseConnection,
-    public_url: &str,
-    group: &[Submission],
-) -> Vec<Result<Answer, String>> {
-    match store(db, public_url, group).await {
+async fn store_group(st: &Store, group: &[Submission]) -> Vec<Result<Answer, String>> {
+    match store(st, group).await {
         Ok(answers) => answers.into_iter().map(Ok).collect(),
         Err(e) if group.len() > 1 => {
             tracing::warn!(error = %e, "storing a group of events failed; storing one by one");
             let mut answers = Vec::with_capacity(group.len());
             for one in group.chunks(1) {
-                answers.push(store_one(db, public_url, one).await);
+                answers.push(store_one(st, one).await);
             }
             answers
         }
-        Err(_) => vec![store_one(db, public_url, group).await],
+        Err(_) => vec![store_one(st, group).await],
     }
 }
 
-async fn store_one(
-    db: &DatabaseConnection,
-    public_url: &str,
-    one: &[Submission],
-) -> Result<Answer, String> {
-    match store(db, public_url, one).await {
+async fn store_one(st: &Store, one: &[Submission]) -> Result<Answer, String> {
+    match store(st, one).await {
         Ok(mut answers) => answers.pop().ok_or_else(|| "no answer".to_string()),
         // A concurrent request (here or in another instance) stored the
         // same key first: answer as it was answered; the lookup finds it.
-        Err(e) if is_unique_violation(&e) => match store(db, public_url, one).await {
+        Err(e) if is_unique_violation(&e) => match store(st, one).await {
             Ok(mut answers) => answers.pop().ok_or_else(|| "no answer".to_string()),
             Err(e) => Err(e.to_string()),
         },
@@ -233,12 +237,8 @@ async fn look_up(db: &DatabaseConnection, group: &[Submission]) -> Result<Lookup
 }
 
 /// Stores the group in one transaction; one answer per submission, in order.
-async fn store(
-    db: &DatabaseConnection,
-    public_url: &str,
-    group: &[Submission],
-) -> Result<Vec<Answer>, DbErr> {
-    let mut found = look_up(db, group).await?;
+async fn store(st: &Store, group: &[Submission]) -> Result<Vec<Answer>, DbErr> {
+    let mut found = look_up(&st.db, group).await?;
     let now = now_ms();
     let mut answers = Vec::with_capacity(group.len());
     let mut events = Vec::new();
@@ -262,7 +262,7 @@ async fn store(
             &project.id,
             &project.name,
             &s.data,
-            public_url,
+            &st.public_url,
         );
         let mut composer = Composer::new(&notice);
         let routings = found
@@ -310,8 +310,8 @@ async fn store(
     }
     let any_deliveries = !deliveries.is_empty();
     {
-        let _turn = write_turn(db).await;
-        let txn = db.begin().await?;
+        let _turn = write_turn(&st.writer).await;
+        let txn = begin_durable(&st.writer).await?;
         let mut events = events.into_iter().peekable();
         while events.peek().is_some() {
             let chunk: Vec<_> = events.by_ref().take(1000).collect();
@@ -330,7 +330,7 @@ async fn store(
     if any_deliveries {
         // The events are stored: a lost notice only delays their delivery
         // until the next poll, so it is no reason to fail the requests.
-        if let Err(e) = outbox::announce_work(db).await {
+        if let Err(e) = outbox::announce_work(&st.db).await {
             tracing::warn!(error = %e, "could not announce new deliveries");
         }
     }

@@ -9,6 +9,9 @@ use std::sync::Arc;
 pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub db: DatabaseConnection,
+    /// Where events, claims and attempt records are written (`db::writer`).
+    #[from_ref(skip)]
+    pub writer: DatabaseConnection,
     pub config: Arc<Config>,
     /// Encrypts channel secrets and header values at rest.
     pub secrets: Arc<super::secrets::SecretBox>,

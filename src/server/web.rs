@@ -139,10 +139,17 @@ pub async fn build_state_with(
 ) -> anyhow::Result<AppState> {
     let (db, secrets) = open_storage(&config).await?;
     let wake = Arc::new(tokio::sync::Notify::new());
-    let intake = super::intake::Intake::spawn(db.clone(), config.public_url.clone(), wake.clone());
+    let writer = super::db::writer(&db).await?;
+    let intake = super::intake::Intake::spawn(
+        db.clone(),
+        writer.clone(),
+        config.public_url.clone(),
+        wake.clone(),
+    );
     Ok(AppState {
         leptos_options,
         db,
+        writer,
         config: Arc::new(config),
         intake,
         wake,
@@ -189,7 +196,7 @@ pub async fn start_dispatcher(state: &AppState) -> anyhow::Result<Option<Arc<Dis
         return Ok(None);
     }
     let dispatcher = Dispatcher::new(
-        state.db.clone(),
+        state.writer.clone(),
         state.config.delivery.clone(),
         state.wake.clone(),
         state.secrets.clone(),
@@ -233,7 +240,7 @@ pub async fn work(config: Config) -> anyhow::Result<()> {
     let grace = shutdown_grace(&config);
     let (db, secrets) = open_storage(&config).await?;
     let dispatcher = Dispatcher::new(
-        db,
+        super::db::writer(&db).await?,
         config.delivery.clone(),
         Arc::new(tokio::sync::Notify::new()),
         secrets,

@@ -94,7 +94,7 @@ impl Herald {
 
     pub async fn start_dispatcher(&self) -> anyhow::Result<()> {
         let dispatcher = Dispatcher::new(
-            self.state.db.clone(),
+            self.state.writer.clone(),
             self.state.config.delivery.clone(),
             self.state.wake.clone(),
             self.state.secrets.clone(),

@@ -57,38 +57,54 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
     Ok(db)
 }
 
-/// The dispatcher's own connection: on SQLite a small pool whose commits
-/// skip the disk flush (`synchronous=NORMAL`). Claims and attempt records
-/// may be lost in a power cut, not corrupted: the lease then expires and the
-/// message is sent again (at least once). Accepted events keep the full
-/// flush; in WAL mode a flushed commit also makes every earlier one durable.
-/// On PostgreSQL the same pool; its transactions relax per commit
-/// ([`begin_relaxed`]).
-pub async fn relaxed(db: &DatabaseConnection) -> Result<DatabaseConnection, DbErr> {
+/// The connection the busy write paths share (event intake, claims,
+/// attempt records), each in its write turn ([`write_turn`]). On SQLite it
+/// is one connection of its own: SQLite drops a connection's page cache
+/// whenever another connection has written, so one writer keeps its cache
+/// warm instead of re-reading the pages it just wrote. On PostgreSQL, the
+/// instance's pool.
+pub async fn writer(db: &DatabaseConnection) -> Result<DatabaseConnection, DbErr> {
     if db.get_database_backend() != DatabaseBackend::Sqlite {
         return Ok(db.clone());
     }
-    let options = (*db.get_sqlite_connection_pool().connect_options())
-        .clone()
-        .synchronous(SqliteSynchronous::Normal);
+    let options = (*db.get_sqlite_connection_pool().connect_options()).clone();
     let pool = SqlitePoolOptions::new()
-        .max_connections(4)
+        .max_connections(1)
         .min_connections(1)
+        .acquire_timeout(Duration::from_secs(30))
         .connect_with(options)
         .await
         .map_err(|e| DbErr::Conn(sea_orm::RuntimeErr::SqlxError(e)))?;
     Ok(SqlxSqliteConnector::from_sqlx_sqlite_pool(pool))
 }
 
-/// A transaction whose commit does not wait for the disk on PostgreSQL
-/// (`synchronous_commit=off`): for claims and attempt records, as above.
-pub async fn begin_relaxed(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
-    let txn = db.begin().await?;
-    if is_postgres(&txn) {
-        txn.execute_unprepared("SET LOCAL synchronous_commit TO OFF")
+/// A transaction that is on disk when it commits: accepted events.
+pub async fn begin_durable(writer: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
+    if !is_postgres(writer) {
+        writer
+            .execute_unprepared("PRAGMA synchronous = FULL")
             .await?;
     }
-    Ok(txn)
+    writer.begin().await
+}
+
+/// A transaction whose commit does not wait for the disk: claims and
+/// attempt records. A power cut may lose the last few, never corrupt them:
+/// the lease then expires and the message is sent again (at least once).
+/// In WAL mode the next durable commit makes every earlier one durable too.
+/// Call it in the write turn, on the writer, like [`begin_durable`]: the
+/// setting belongs to the connection, and each turn sets its own.
+pub async fn begin_relaxed(writer: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
+    if is_postgres(writer) {
+        let txn = writer.begin().await?;
+        txn.execute_unprepared("SET LOCAL synchronous_commit TO OFF")
+            .await?;
+        return Ok(txn);
+    }
+    writer
+        .execute_unprepared("PRAGMA synchronous = NORMAL")
+        .await?;
+    writer.begin().await
 }
 
 /// Applies pending migrations. On PostgreSQL instances starting together

@@ -24,6 +24,8 @@ const IDLE_POLL: Duration = Duration::from_millis(1000);
 /// Largest Retry-After Herald honours.
 const RETRY_AFTER_MAX: Duration = Duration::from_secs(24 * 3600);
 const CLAIM_BATCH: usize = 256;
+/// Longest wait for more free slots before a claim (`gather_slots`).
+const GATHER: Duration = Duration::from_millis(2);
 /// How long to wait for a slot when due work is held up only by busy
 /// channels (a finishing delivery wakes the dispatcher sooner).
 const BUSY_WAIT: Duration = Duration::from_millis(50);
@@ -43,8 +45,8 @@ pub struct Dispatcher {
 }
 
 impl Dispatcher {
-    /// `db` is the instance's connection; the dispatcher writes through its
-    /// own relaxed one (`db::relaxed`).
+    /// `db` is the instance's writer (`db::writer`): claims and attempt
+    /// records are written there, in the write turn.
     pub async fn new(
         db: DatabaseConnection,
         config: DeliveryConfig,
@@ -54,7 +56,6 @@ impl Dispatcher {
         let sender = Sender::new(config.timeout, config.allowed_networks.clone(), secrets)?;
         // A lease outlives the longest attempt, so only a dead worker loses one.
         let lease_ms = (config.timeout + Duration::from_secs(5)).as_millis() as i64;
-        let db = crate::server::db::relaxed(&db).await?;
         Ok(Arc::new(Dispatcher {
             recorder: Recorder::spawn(db.clone(), config.clone()),
             slots: Arc::new(Semaphore::new(config.max_in_flight)),
@@ -101,6 +102,7 @@ impl Dispatcher {
         while !self.stopping.load(Ordering::SeqCst) {
             // A fresh id per claim: reading back "ours" must never return
             // deliveries an earlier claim already started.
+            self.gather_slots().await;
             let lease_id = new_id();
             match self.tick(&lease_id).await {
                 Ok(true) => continue,
@@ -113,8 +115,34 @@ impl Dispatcher {
         }
     }
 
+    /// With requests in flight, waits a moment for several slots to free
+    /// up: a claim is a write, and claiming one delivery per finished request
+    /// would spend the write turn on one row at a time.
+    async fn gather_slots(&self) {
+        let max = self.config.max_in_flight;
+        let want = (max / 4).clamp(1, 16);
+        let deadline = tokio::time::Instant::now() + GATHER;
+        loop {
+            let free = self.slots.available_permits();
+            if free >= want || free == max || self.stopping.load(Ordering::SeqCst) {
+                return;
+            }
+            if tokio::time::timeout_at(deadline, self.wake.notified())
+                .await
+                .is_err()
+            {
+                return;
+            }
+        }
+    }
+
     /// Waits for new work, a free slot, or the next due retry.
     async fn idle(&self) {
+        if self.slots.available_permits() == 0 {
+            // Everything is busy: only a finished request changes that.
+            let _ = tokio::time::timeout(IDLE_POLL, self.wake.notified()).await;
+            return;
+        }
         let wait = match outbox::next_due_at(&self.db).await {
             Ok(Some(at)) => {
                 Duration::from_millis((at - now_ms()).clamp(0, IDLE_POLL.as_millis() as i64) as u64)
