@@ -57,6 +57,9 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
     Ok(db)
 }
 
+/// The writer's page cache: negative means KiB (32 MiB).
+const WRITER_CACHE_KIB: &str = "-32768";
+
 /// The connection the busy write paths share (event intake, claims,
 /// attempt records), each in its write turn ([`write_turn`]). On SQLite it
 /// is one connection of its own: SQLite drops a connection's page cache
@@ -67,7 +70,11 @@ pub async fn writer(db: &DatabaseConnection) -> Result<DatabaseConnection, DbErr
     if db.get_database_backend() != DatabaseBackend::Sqlite {
         return Ok(db.clone());
     }
-    let options = (*db.get_sqlite_connection_pool().connect_options()).clone();
+    // A bigger page cache than the pool's 2 MiB: the writer touches the
+    // newest deliveries again and again (insert, claim, record).
+    let options = (*db.get_sqlite_connection_pool().connect_options())
+        .clone()
+        .pragma("cache_size", WRITER_CACHE_KIB);
     let pool = SqlitePoolOptions::new()
         .max_connections(1)
         .min_connections(1)

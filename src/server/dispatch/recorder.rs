@@ -91,6 +91,7 @@ async fn run(db: DatabaseConnection, config: DeliveryConfig, mut inbox: mpsc::Re
             }
         }
         if !group.is_empty() {
+            tracing::debug!(attempts = group.len(), "recording");
             write_group(&db, &config, &group).await;
             group.clear();
         }

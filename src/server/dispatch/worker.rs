@@ -13,7 +13,7 @@ use sea_orm::sea_query::Expr;
 use sea_orm::sqlx::postgres::{PgListener, PgPool};
 use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter};
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::{Notify, Semaphore};
@@ -37,8 +37,11 @@ pub struct Dispatcher {
     config: DeliveryConfig,
     wake: Arc<Notify>,
     slots: Arc<Semaphore>,
-    /// Requests in flight per channel.
-    busy: Mutex<HashMap<String, usize>>,
+    /// Per channel: requests in flight and claimed deliveries waiting for
+    /// one of them to finish.
+    loads: Mutex<HashMap<String, Load>>,
+    /// Deliveries waiting in `loads`, all channels together.
+    waiting: AtomicUsize,
     lease_ms: i64,
     /// Set by `shutdown`: claim nothing more.
     stopping: AtomicBool,
@@ -54,8 +57,9 @@ impl Dispatcher {
         secrets: Arc<crate::server::secrets::SecretBox>,
     ) -> anyhow::Result<Arc<Self>> {
         let sender = Sender::new(config.timeout, config.allowed_networks.clone(), secrets)?;
-        // A lease outlives the longest attempt, so only a dead worker loses one.
-        let lease_ms = (config.timeout + Duration::from_secs(5)).as_millis() as i64;
+        // A lease outlives the longest wait behind a request of the same
+        // channel plus the longest attempt, so only a dead worker loses one.
+        let lease_ms = (config.timeout * 2 + Duration::from_secs(5)).as_millis() as i64;
         Ok(Arc::new(Dispatcher {
             recorder: Recorder::spawn(db.clone(), config.clone()),
             slots: Arc::new(Semaphore::new(config.max_in_flight)),
@@ -63,7 +67,8 @@ impl Dispatcher {
             sender,
             config,
             wake,
-            busy: Mutex::new(HashMap::new()),
+            loads: Mutex::new(HashMap::new()),
+            waiting: AtomicUsize::new(0),
             lease_ms,
             stopping: AtomicBool::new(false),
         }))
@@ -119,12 +124,11 @@ impl Dispatcher {
     /// up: a claim is a write, and claiming one delivery per finished request
     /// would spend the write turn on one row at a time.
     async fn gather_slots(&self) {
-        let max = self.config.max_in_flight;
-        let want = (max / 4).clamp(1, 16);
+        let want = (self.config.max_in_flight / 4).clamp(1, 16);
         let deadline = tokio::time::Instant::now() + GATHER;
         loop {
-            let free = self.slots.available_permits();
-            if free >= want || free == max || self.stopping.load(Ordering::SeqCst) {
+            let (room, held) = self.room();
+            if room >= want || held == 0 || self.stopping.load(Ordering::SeqCst) {
                 return;
             }
             if tokio::time::timeout_at(deadline, self.wake.notified())
@@ -155,16 +159,27 @@ impl Dispatcher {
         let _ = tokio::time::timeout(wait, self.wake.notified()).await;
     }
 
-    /// Claims and starts what it can; true when it started something.
+    /// How many more deliveries this dispatcher can take (up to
+    /// `max_in_flight` sending and as many waiting for their channel), and
+    /// how many it holds now.
+    fn room(&self) -> (usize, usize) {
+        let max = self.config.max_in_flight;
+        let held = (max - self.slots.available_permits()) + self.waiting.load(Ordering::SeqCst);
+        (2 * max - held.min(2 * max), held)
+    }
+
+    /// Claims and starts what it can; true when it took something.
     async fn tick(self: &Arc<Self>, lease_id: &str) -> Result<bool, DbErr> {
-        let free = self.slots.available_permits();
-        if free == 0 {
+        let (room, _) = self.room();
+        if room == 0 {
             return Ok(false);
         }
+        let per_channel = self.config.max_in_flight_per_channel;
         let skip: Vec<String> = {
-            let busy = self.busy.lock().unwrap_or_else(|p| p.into_inner());
-            busy.iter()
-                .filter(|(_, n)| **n >= self.config.max_in_flight_per_channel)
+            let loads = self.loads.lock().unwrap_or_else(|p| p.into_inner());
+            loads
+                .iter()
+                .filter(|(_, l)| l.busy >= per_channel && l.waiting.len() >= per_channel)
                 .map(|(id, _)| id.clone())
                 .collect()
         };
@@ -172,64 +187,96 @@ impl Dispatcher {
             &self.db,
             lease_id,
             self.lease_ms,
-            free.min(CLAIM_BATCH) as u64,
+            room.min(CLAIM_BATCH) as u64,
             &skip,
         )
         .await?;
+        tracing::debug!(room, claimed = claimed.len(), "claim");
         if claimed.is_empty() {
             return Ok(false);
         }
-        let mut started = false;
+        let mut took = false;
         let mut handed_back = Vec::new();
         for job in claimed {
-            let admitted = {
-                let mut busy = self.busy.lock().unwrap_or_else(|p| p.into_inner());
-                let n = busy.entry(job.channel.id.clone()).or_insert(0);
-                if *n < self.config.max_in_flight_per_channel {
-                    *n += 1;
-                    true
-                } else {
-                    false
+            match self.admit(job, lease_id) {
+                Admitted::Start(job, permit) => {
+                    took = true;
+                    let this = self.clone();
+                    let lease = lease_id.to_string();
+                    tokio::spawn(async move { this.work_channel(job, lease, permit).await });
                 }
-            };
-            let permit = if admitted {
-                self.slots.clone().try_acquire_owned().ok()
-            } else {
-                None
-            };
-            let Some(permit) = permit else {
-                if admitted {
-                    self.release_channel(&job.channel.id);
-                }
-                // Over a limit: hand the delivery back for a later claim.
-                handed_back.push(job.delivery.id);
-                continue;
-            };
-            started = true;
-            let this = self.clone();
-            let lease = lease_id.to_string();
-            tokio::spawn(async move {
-                let channel_id = job.channel.id.clone();
-                this.deliver(job, lease).await;
-                this.release_channel(&channel_id);
-                drop(permit);
-                this.wake.notify_one();
-            });
+                Admitted::Waiting => took = true,
+                // Over every limit: hand the delivery back for a later claim.
+                Admitted::HandBack(id) => handed_back.push(id),
+            }
         }
         if !handed_back.is_empty() {
             release_leases(&self.db, handed_back, lease_id).await?;
         }
-        Ok(started)
+        Ok(took)
     }
 
-    fn release_channel(&self, channel_id: &str) {
-        let mut busy = self.busy.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(n) = busy.get_mut(channel_id) {
-            *n = n.saturating_sub(1);
-            if *n == 0 {
-                busy.remove(channel_id);
+    /// Starts a claimed delivery if its channel and the overall limit allow;
+    /// else lets it wait behind a request of its own channel (which starts
+    /// it when done, without another claim), or gives it back.
+    fn admit(&self, job: Claimed, lease_id: &str) -> Admitted {
+        let per_channel = self.config.max_in_flight_per_channel;
+        let mut loads = self.loads.lock().unwrap_or_else(|p| p.into_inner());
+        let load = loads.entry(job.channel.id.clone()).or_default();
+        if load.busy < per_channel {
+            if let Ok(permit) = self.slots.clone().try_acquire_owned() {
+                load.busy += 1;
+                return Admitted::Start(job, permit);
             }
         }
+        let room_to_wait = load.waiting.len() < per_channel
+            && self.waiting.load(Ordering::SeqCst) < self.config.max_in_flight;
+        if load.busy > 0 && room_to_wait {
+            load.waiting.push_back((job, lease_id.to_string()));
+            self.waiting.fetch_add(1, Ordering::SeqCst);
+            return Admitted::Waiting;
+        }
+        if load.busy == 0 && load.waiting.is_empty() {
+            let id = job.channel.id.clone();
+            loads.remove(&id);
+        }
+        Admitted::HandBack(job.delivery.id)
+    }
+
+    /// Sends `job`, then whatever waits for the same channel, in the same
+    /// slot; frees the slot when the channel has nothing more waiting.
+    async fn work_channel(
+        self: Arc<Self>,
+        mut job: Claimed,
+        mut lease_id: String,
+        permit: tokio::sync::OwnedSemaphorePermit,
+    ) {
+        loop {
+            let channel_id = job.channel.id.clone();
+            self.deliver(job, lease_id).await;
+            match self.next_waiting(&channel_id) {
+                Some((next, lease)) => (job, lease_id) = (next, lease),
+                None => break,
+            }
+        }
+        drop(permit);
+        self.wake.notify_one();
+    }
+
+    /// The next delivery waiting for `channel_id`; when none, the channel
+    /// has one request fewer in flight.
+    fn next_waiting(&self, channel_id: &str) -> Option<(Claimed, String)> {
+        let mut loads = self.loads.lock().unwrap_or_else(|p| p.into_inner());
+        let load = loads.get_mut(channel_id)?;
+        if let Some(next) = load.waiting.pop_front() {
+            self.waiting.fetch_sub(1, Ordering::SeqCst);
+            return Some(next);
+        }
+        load.busy = load.busy.saturating_sub(1);
+        if load.busy == 0 {
+            loads.remove(channel_id);
+        }
+        None
     }
 
     /// Sends, then queues the attempt for the recorder; the slot is free
@@ -245,6 +292,19 @@ impl Dispatcher {
             })
             .await;
     }
+}
+
+/// A channel's share of the dispatcher.
+#[derive(Default)]
+struct Load {
+    busy: usize,
+    waiting: std::collections::VecDeque<(Claimed, String)>,
+}
+
+enum Admitted {
+    Start(Claimed, tokio::sync::OwnedSemaphorePermit),
+    Waiting,
+    HandBack(String),
 }
 
 /// Hands deliveries claimed under `lease_id` back, unsent.
