@@ -258,7 +258,7 @@ pub async fn claim(
     let mut candidates = delivery::Entity::find()
         .select_only()
         .column(delivery::Column::Id)
-        .filter(due.clone())
+        .filter(due)
         .order_by_asc(delivery::Column::NextAttemptAt)
         .limit(limit);
     if !skip.is_empty() {
@@ -283,8 +283,11 @@ pub async fn claim(
         let mut statement = delivery::Entity::update_many()
             .col_expr(delivery::Column::LeaseId, Expr::value(lease_id))
             .col_expr(delivery::Column::LeaseUntil, Expr::value(now + lease_ms))
+            // Only the id: with the due conditions here too, SQLite's planner
+            // walks the due index over the whole backlog instead of looking
+            // the candidates up. The candidates are due; in this statement
+            // (SQLite: one writer; PostgreSQL: rows locked) they stay so.
             .filter(delivery::Column::Id.in_subquery(candidates))
-            .filter(due)
             .into_query();
         statement.returning_all();
         let leased = txn
