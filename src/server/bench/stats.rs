@@ -34,9 +34,8 @@ fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
 
-/// One line of `/proc/self/status` in MiB (`VmRSS`: now, `VmHWM`: peak).
-fn status_mib(field: &str) -> Option<f64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+/// A field of `/proc/self/status` in MiB (`VmRSS`: now, `VmHWM`: peak).
+fn field_mib(status: &str, field: &str) -> Option<f64> {
     let line = status.lines().find(|l| l.starts_with(field))?;
     let kib: f64 = line
         .trim_start_matches(field)
@@ -46,6 +45,10 @@ fn status_mib(field: &str) -> Option<f64> {
         .parse()
         .ok()?;
     Some(kib / 1024.0)
+}
+
+fn status_mib(field: &str) -> Option<f64> {
+    field_mib(&std::fs::read_to_string("/proc/self/status").ok()?, field)
 }
 
 /// Resident memory now, in MiB (0 where /proc is unavailable).
@@ -74,7 +77,14 @@ mod tests {
 
     #[test]
     fn memory_is_read() {
-        assert!(rss_mib() > 0.0);
-        assert!(peak_rss_mib() >= rss_mib());
+        // One snapshot: other tests allocate between two reads.
+        let status = std::fs::read_to_string("/proc/self/status").unwrap();
+        let (now, peak) = (
+            field_mib(&status, "VmRSS").unwrap(),
+            field_mib(&status, "VmHWM").unwrap(),
+        );
+        assert!(now > 0.0 && peak >= now, "{now} {peak}");
+        assert_eq!(field_mib("VmRSS:\t  2048 kB\n", "VmRSS"), Some(2.0));
+        assert_eq!(field_mib("VmHWM: 1 kB", "VmRSS"), None);
     }
 }
