@@ -192,10 +192,10 @@ pub async fn run(options: &Options) -> anyhow::Result<Report> {
         herald.concurrency(),
     );
     let result = measure(options, &herald, &receipts).await;
-    let peak_rss_mib = stats::peak_rss_mib();
     let concurrency = herald.concurrency();
     herald.stop().await;
-    let (events_accepted, ingest_per_s, deliveries, deliveries_per_s, latency) = result?;
+    let (events_accepted, ingest_per_s, deliveries, deliveries_per_s, latency, peak_rss_mib) =
+        result?;
 
     // The ceiling: as many POSTs (up to a cap), the same concurrency, the
     // same receivers, the mean body Herald sent; no database, no signing.
@@ -219,7 +219,7 @@ pub async fn run(options: &Options) -> anyhow::Result<Report> {
     })
 }
 
-type Measured = (usize, f64, u64, f64, Percentiles);
+type Measured = (usize, f64, u64, f64, Percentiles, f64);
 
 async fn measure(
     options: &Options,
@@ -276,6 +276,8 @@ async fn measure(
     let from = if backlog { drain_start } else { posted.started };
     let elapsed = from.elapsed();
     let deliveries_per_s = expected as f64 / elapsed.as_secs_f64();
+    // Herald's peak, before the bench's own bookkeeping for the latencies.
+    let peak_rss_mib = stats::peak_rss_mib();
     let latency = latencies(herald, &posted.accepted, receipts.take_log()).await?;
     println!(
         "bench: delivered={expected} elapsed_s={:.2} deliveries_per_s={deliveries_per_s:.0}",
@@ -293,7 +295,14 @@ async fn measure(
         latency.p99,
         latency.max
     );
-    Ok((accepted, ingest_per_s, expected, deliveries_per_s, latency))
+    Ok((
+        accepted,
+        ingest_per_s,
+        expected,
+        deliveries_per_s,
+        latency,
+        peak_rss_mib,
+    ))
 }
 
 /// Event accepted (its 202 came back) → receiver got the message, per
@@ -305,7 +314,11 @@ async fn latencies(
 ) -> anyhow::Result<Percentiles> {
     let accepted_at: HashMap<&str, Instant> =
         accepted.iter().map(|(id, at)| (id.as_str(), *at)).collect();
-    let event_of = herald.event_of_deliveries().await?;
+    let logged: Vec<&str> = arrivals
+        .iter()
+        .filter_map(|(msg_id, _)| msg_id.strip_prefix("msg_"))
+        .collect();
+    let event_of = herald.event_of_deliveries(&logged).await?;
     let mut samples: Vec<Duration> = arrivals
         .iter()
         .filter_map(|(msg_id, arrived)| {

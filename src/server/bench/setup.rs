@@ -10,7 +10,9 @@ use crate::server::dispatch::ssrf::AllowList;
 use crate::server::dispatch::worker::Dispatcher;
 use crate::server::ids::{new_id, new_token, now_ms};
 use crate::server::{store, web, AppState, Config};
-use sea_orm::{ActiveValue::Set, ConnectionTrait, Database, EntityTrait, QuerySelect};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, Database, EntityTrait, QueryFilter, QuerySelect,
+};
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -105,16 +107,24 @@ impl Herald {
         Ok(())
     }
 
-    /// Which event each delivery belongs to, for the latencies.
-    pub async fn event_of_deliveries(&self) -> anyhow::Result<HashMap<String, String>> {
-        let rows: Vec<(String, String)> = delivery::Entity::find()
-            .select_only()
-            .column(delivery::Column::Id)
-            .column(delivery::Column::EventId)
-            .into_tuple()
-            .all(&self.state.db)
-            .await?;
-        Ok(rows.into_iter().collect())
+    /// Which event each of `deliveries` belongs to, for the latencies.
+    pub async fn event_of_deliveries(
+        &self,
+        deliveries: &[&str],
+    ) -> anyhow::Result<HashMap<String, String>> {
+        let mut found = HashMap::with_capacity(deliveries.len());
+        for chunk in deliveries.chunks(500) {
+            let rows: Vec<(String, String)> = delivery::Entity::find()
+                .select_only()
+                .column(delivery::Column::Id)
+                .column(delivery::Column::EventId)
+                .filter(delivery::Column::Id.is_in(chunk.iter().copied()))
+                .into_tuple()
+                .all(&self.state.db)
+                .await?;
+            found.extend(rows);
+        }
+        Ok(found)
     }
 
     /// Stops everything and deletes the temporary database.

@@ -203,7 +203,7 @@ impl Dispatcher {
                     took = true;
                     let this = self.clone();
                     let lease = lease_id.to_string();
-                    tokio::spawn(async move { this.work_channel(job, lease, permit).await });
+                    tokio::spawn(async move { this.work_channel(*job, lease, permit).await });
                 }
                 Admitted::Waiting => took = true,
                 // Over every limit: hand the delivery back for a later claim.
@@ -226,7 +226,7 @@ impl Dispatcher {
         if load.busy < per_channel {
             if let Ok(permit) = self.slots.clone().try_acquire_owned() {
                 load.busy += 1;
-                return Admitted::Start(job, permit);
+                return Admitted::Start(Box::new(job), permit);
             }
         }
         let room_to_wait = load.waiting.len() < per_channel
@@ -302,7 +302,7 @@ struct Load {
 }
 
 enum Admitted {
-    Start(Claimed, tokio::sync::OwnedSemaphorePermit),
+    Start(Box<Claimed>, tokio::sync::OwnedSemaphorePermit),
     Waiting,
     HandBack(String),
 }
