@@ -312,12 +312,8 @@ async fn store(st: &Store, group: &[Submission]) -> Result<Vec<Answer>, DbErr> {
     {
         let _turn = write_turn(&st.writer).await;
         let txn = begin_durable(&st.writer).await?;
-        let mut events = events.into_iter().peekable();
-        while events.peek().is_some() {
-            let chunk: Vec<_> = events.by_ref().take(1000).collect();
-            event::Entity::insert_many(chunk).exec(&txn).await?;
-        }
-        outbox::insert_deliveries(&txn, deliveries).await?;
+        outbox::insert_chunked(&txn, events).await?;
+        outbox::insert_chunked(&txn, deliveries).await?;
         if !stale_tokens.is_empty() {
             api_token::Entity::update_many()
                 .col_expr(api_token::Column::LastUsedAt, Expr::value(now))

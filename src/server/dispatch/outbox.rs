@@ -105,7 +105,7 @@ pub async fn accept(
         let _turn = write_turn(db).await;
         let txn = db.begin().await?;
         event::Entity::insert(rows.event).exec(&txn).await?;
-        insert_deliveries(&txn, rows.deliveries).await?;
+        insert_chunked(&txn, rows.deliveries).await?;
         txn.commit().await?;
     }
     if rows.accepted.deliveries > 0 {
@@ -208,18 +208,19 @@ pub fn rows(
 }
 
 /// Rows per INSERT: within SQLite's 32,766 and PostgreSQL's 65,535 bound
-/// parameters (18 columns a row).
+/// parameters (deliveries have 18 columns, events 7).
 const INSERT_CHUNK: usize = 1000;
 
-/// Inserts deliveries, many per statement.
-pub async fn insert_deliveries<C: ConnectionTrait>(
-    db: &C,
-    rows: Vec<delivery::ActiveModel>,
-) -> Result<(), DbErr> {
+/// Inserts rows of one table, many per statement.
+pub async fn insert_chunked<A, C>(db: &C, rows: Vec<A>) -> Result<(), DbErr>
+where
+    A: sea_orm::ActiveModelTrait,
+    C: ConnectionTrait,
+{
     let mut rows = rows.into_iter().peekable();
     while rows.peek().is_some() {
-        let chunk: Vec<_> = rows.by_ref().take(INSERT_CHUNK).collect();
-        delivery::Entity::insert_many(chunk).exec(db).await?;
+        let chunk: Vec<A> = rows.by_ref().take(INSERT_CHUNK).collect();
+        A::Entity::insert_many(chunk).exec(db).await?;
     }
     Ok(())
 }
