@@ -12,8 +12,8 @@ use axum::routing::{get, post};
 use axum::Router;
 use leptos::prelude::*;
 use leptos::server_fn::error::SERVER_FN_ERROR_HEADER;
-use leptos_axum::{generate_route_list, LeptosRoutes};
-use std::sync::Arc;
+use leptos_axum::{generate_route_list, AxumRouteListing, LeptosRoutes};
+use std::sync::{Arc, LazyLock};
 use std::time::Duration;
 use tower_http::limit::RequestBodyLimitLayer;
 
@@ -157,8 +157,18 @@ pub async fn build_state_with(
     })
 }
 
+/// The app's routes, listed once per process. Listing runs the whole app
+/// with resource loading suppressed through a process-global flag; a page
+/// whose resource first polls while another router is being built (several
+/// servers in one process: the test suite, the bench) would wait forever
+/// (leptos-rs/leptos#4773).
+fn route_list() -> Vec<AxumRouteListing> {
+    static ROUTES: LazyLock<Vec<AxumRouteListing>> = LazyLock::new(|| generate_route_list(App));
+    ROUTES.clone()
+}
+
 pub fn router(state: AppState) -> Router {
-    let routes = generate_route_list(App);
+    let routes = route_list();
     let context_state = state.clone();
     let shell_options = state.leptos_options.clone();
     Router::new()

@@ -183,3 +183,31 @@ async fn channel_types_templates_conditions_and_dry_run_work_without_javascript(
     assert!(html.contains("POST https://hooks.slack.com/services/T1/B2/***"));
     assert!(!html.contains("/T1/B2/tok"), "the token is masked");
 }
+
+/// Listing the app's routes suppresses resource loading process-wide; a
+/// page whose resources first poll meanwhile used to wait forever. Servers
+/// starting while another one renders pages (as in this suite) must not
+/// stall it. Two worker threads: the starts and the renders run at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_render_while_other_servers_start() {
+    let s = TestServer::start().await;
+    s.create_project(P).await;
+    let (id, _) = s.create_channel(P, "Alerts", "https://e.com/h").await;
+    let path = format!("/p/{P}/settings/notifications/channels/{id}");
+    let starting = tokio::spawn(async {
+        let mut servers = Vec::new();
+        for _ in 0..6 {
+            servers.push(TestServer::start_empty().await);
+        }
+        servers.len()
+    });
+    let mut rendered = 0;
+    while !starting.is_finished() || rendered < 20 {
+        let res = tokio::time::timeout(std::time::Duration::from_secs(15), s.page(&path)).await;
+        let (status, html) = res.expect("a page stalled while other servers started");
+        assert_eq!(status, 200);
+        assert!(html.contains("Save changes"));
+        rendered += 1;
+    }
+    assert_eq!(starting.await.unwrap(), 6);
+}

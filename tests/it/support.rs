@@ -188,11 +188,16 @@ async fn drop_stale_databases(conn: &mut sea_orm::sqlx::PgConnection, now: u64) 
 pub const ADMIN: &str = "admin";
 pub const PASSWORD: &str = "correct horse battery staple";
 
+/// Longest any one request of a test may take: a server that stops
+/// answering fails the test with a message instead of hanging the suite.
+pub const REQUEST_LIMIT: Duration = Duration::from_secs(60);
+
 /// A client with its own cookie jar that follows no redirects.
 pub fn anonymous_client() -> reqwest::Client {
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .cookie_store(true)
+        .timeout(REQUEST_LIMIT)
         .build()
         .unwrap()
 }
