@@ -343,7 +343,7 @@ pub fn DeliveryPageView() -> impl IntoView {
                                                             </div>
                                                             <div>
                                                                 <h5>"Response headers"</h5>
-                                                                <pre class="code small">{if a.response_headers.is_empty() { "—".to_string() } else { headers_text(&a.response_headers) }}</pre>
+                                                                <pre class="code small">{headers_text(&a.response_headers)}</pre>
                                                             </div>
                                                         </div>
                                                         <h5>"Response body"</h5>
@@ -366,7 +366,12 @@ pub fn DeliveryPageView() -> impl IntoView {
     }
 }
 
+/// Headers one per line; "—" when there were none (nothing was sent, or
+/// no answer came).
 fn headers_text(headers: &[(String, String)]) -> String {
+    if headers.is_empty() {
+        return "—".to_string();
+    }
     headers
         .iter()
         .map(|(k, v)| format!("{k}: {v}"))

@@ -302,6 +302,20 @@ async fn private_addresses_are_refused_without_the_allow_list() {
         receiver.received().is_empty(),
         "nothing reached the private address"
     );
+    // Nothing was sent: the page says so instead of showing empty boxes.
+    let (_, html) = s
+        .page(&format!("/p/{P}/settings/notifications/deliveries/{id}"))
+        .await;
+    let sent = html
+        .split("Request headers</h5>")
+        .nth(1)
+        .expect("the attempt's request headers");
+    assert!(
+        sent.trim_start()
+            .starts_with(r#"<pre class="code small">—</pre>"#),
+        "{}",
+        &sent[..sent.len().min(200)]
+    );
 }
 
 #[tokio::test]

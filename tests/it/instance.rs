@@ -105,12 +105,16 @@ pub fn herald_admin(db: &TestDatabase, args: &[&str], password: &str) -> (i32, S
         .stderr(Stdio::piped())
         .spawn()
         .expect("spawn herald admin");
-    child
+    // A command refused before it reads the password (a bad argument)
+    // closes its input: its exit status and message say why, not the pipe.
+    let written = child
         .stdin
         .take()
         .unwrap()
-        .write_all(format!("{password}\n").as_bytes())
-        .unwrap();
+        .write_all(format!("{password}\n").as_bytes());
+    if let Err(e) = written {
+        assert_eq!(e.kind(), std::io::ErrorKind::BrokenPipe, "{e}");
+    }
     let out = child.wait_with_output().unwrap();
     (
         out.status.code().unwrap_or(-1),
