@@ -254,6 +254,11 @@ pub async fn claim(
                 .is_null()
                 .or(delivery::Column::LeaseUntil.lt(now)),
         );
+    // With every enabled channel at its limit nothing can be claimed, and
+    // asking would walk the whole backlog looking for another channel's row.
+    if !skip_channels.is_empty() && !any_channel_but(db, skip_channels).await? {
+        return Ok(Vec::new());
+    }
     let mut skip = disabled_channels(db).await?;
     skip.extend(skip_channels.iter().cloned());
     let mut candidates = delivery::Entity::find()
@@ -336,6 +341,20 @@ async fn disabled_channels(db: &DatabaseConnection) -> Result<Vec<String>, DbErr
         .into_tuple()
         .all(db)
         .await
+}
+
+/// True when some enabled channel is not among `busy`.
+async fn any_channel_but(db: &DatabaseConnection, busy: &[String]) -> Result<bool, DbErr> {
+    let other: Option<String> = channel::Entity::find()
+        .select_only()
+        .column(channel::Column::Id)
+        .filter(channel::Column::Enabled.eq(true))
+        .filter(channel::Column::Id.is_not_in(busy.iter().map(String::as_str)))
+        .limit(1)
+        .into_tuple()
+        .one(db)
+        .await?;
+    Ok(other.is_some())
 }
 
 /// When the next delivery falls due, for the worker's sleep. Deliveries of
