@@ -245,6 +245,11 @@ pub async fn claim(
     limit: u64,
     skip_channels: &[String],
 ) -> Result<Vec<Claimed>, DbErr> {
+    // With every enabled channel at its limit nothing can be claimed, and
+    // asking would walk the whole backlog looking for another channel's row.
+    if !skip_channels.is_empty() && !any_channel_but(db, skip_channels).await? {
+        return Ok(Vec::new());
+    }
     let now = now_ms();
     let due = delivery::Column::Status
         .eq(PENDING)
@@ -254,11 +259,6 @@ pub async fn claim(
                 .is_null()
                 .or(delivery::Column::LeaseUntil.lt(now)),
         );
-    // With every enabled channel at its limit nothing can be claimed, and
-    // asking would walk the whole backlog looking for another channel's row.
-    if !skip_channels.is_empty() && !any_channel_but(db, skip_channels).await? {
-        return Ok(Vec::new());
-    }
     let mut skip = disabled_channels(db).await?;
     skip.extend(skip_channels.iter().cloned());
     let mut candidates = delivery::Entity::find()
